@@ -1,0 +1,60 @@
+package main
+
+import (
+	"errors"
+	"os"
+	"os/exec"
+	"strconv"
+	"testing"
+
+	"github.com/rogpeppe/go-internal/testscript"
+)
+
+// TestMain lets testscript run the CLI in-process as the command "cccd".
+func TestMain(m *testing.M) {
+	testscript.Main(m, map[string]func(){
+		"cccd": func() { os.Exit(run(os.Args[1:])) },
+	})
+}
+
+// TestScript runs every CLI scenario under testdata/script: each file is a
+// user's session with the expected output and exit code.
+func TestScript(t *testing.T) {
+	testscript.Run(t, testscript.Params{
+		Dir:                 "testdata/script",
+		RequireExplicitExec: true,
+		Setup:               scriptSetup,
+		Cmds:                map[string]func(*testscript.TestScript, bool, []string){"exits": cmdExits},
+	})
+}
+
+// scriptSetup prepares the environment every script shares. Files that need
+// more (a vpcd card, a PKI) add their own set-up commands.
+var scriptSetup = func(env *testscript.Env) error { return nil }
+
+// cmdExits runs a program and checks its exact exit code, as the design's
+// exit codes are part of the CLI contract:
+//
+//	exits 2 cccd frobnicate
+//
+// Its output lands in stdout/stderr for the following checks.
+func cmdExits(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) < 2 {
+		ts.Fatalf("usage: exits CODE PROGRAM [ARGS...]")
+	}
+	want, err := strconv.Atoi(args[0])
+	if err != nil {
+		ts.Fatalf("exits: bad code %q", args[0])
+	}
+	got := 0
+	if err := ts.Exec(args[1], args[2:]...); err != nil {
+		var ee *exec.ExitError
+		if !errors.As(err, &ee) {
+			ts.Fatalf("exits: %v", err)
+		}
+		got = ee.ExitCode()
+	}
+	if got != want {
+		ts.Fatalf("%s exited %d, want %d", args[1], got, want)
+	}
+}
