@@ -25,7 +25,6 @@ type pass struct {
 	name     string
 	prep     func(*image.Gray) *image.Gray
 	global   bool // GlobalHistogramBinarizer instead of HybridBinarizer
-	inverted bool // also look for light-on-dark codes
 }
 
 // passes are tried in order, cheapest and most common first; the first that
@@ -53,7 +52,7 @@ var passes = []pass{
 	{name: "quarter", prep: func(g *image.Gray) *image.Gray { return downscale(g, 4) }},
 	{name: "double", prep: upscale2},
 	{name: "rotate45", prep: func(g *image.Gray) *image.Gray { return rotate(g, math.Pi/4) }},
-	{name: "inverted", prep: nil, inverted: true},
+	{name: "inverted", prep: invert},
 }
 
 // PassNames lists the decoding passes in the order they are tried.
@@ -137,9 +136,6 @@ func try(g *image.Gray, p pass) (res *gozxing.Result, err error) {
 	hints := map[gozxing.DecodeHintType]interface{}{
 		gozxing.DecodeHintType_CHARACTER_SET: "UTF-8",
 		gozxing.DecodeHintType_TRY_HARDER:    true,
-	}
-	if p.inverted {
-		hints[gozxing.DecodeHintType_ALSO_INVERTED] = true
 	}
 	return zxqr.NewQRCodeReader().Decode(bmp, hints)
 }

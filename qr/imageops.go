@@ -133,3 +133,13 @@ func sample(g *image.Gray, x, y float64) uint8 {
 	v := at(x0, y0)*(1-fx)*(1-fy) + at(x0+1, y0)*fx*(1-fy) + at(x0, y0+1)*(1-fx)*fy + at(x0+1, y0+1)*fx*fy
 	return uint8(math.Round(v))
 }
+
+// invert swaps light and dark (gozxing's ALSO_INVERTED hint is not honoured
+// by its QR reader alone).
+func invert(g *image.Gray) *image.Gray {
+	out := image.NewGray(g.Rect)
+	for i, v := range g.Pix {
+		out.Pix[i] = 255 - v
+	}
+	return out
+}
