@@ -22,9 +22,9 @@ type Decoded struct {
 
 // pass is one attempt: a preparation of the grey image and a binarizer.
 type pass struct {
-	name     string
-	prep     func(*image.Gray) *image.Gray
-	global   bool // GlobalHistogramBinarizer instead of HybridBinarizer
+	name   string
+	prep   func(*image.Gray) *image.Gray
+	global bool // GlobalHistogramBinarizer instead of HybridBinarizer
 }
 
 // passes are tried in order, cheapest and most common first; the first that
