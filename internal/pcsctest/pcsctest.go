@@ -100,42 +100,48 @@ func ensurePCSCD() error {
 // lockSlot takes a slot for this process: the first free one, or waits
 // for the first. The lock file lives in the temp dir shared by all test
 // processes of the machine.
-func lockSlot(t testing.TB) (Slot, *os.File) {
-	t.Helper()
-	open := func(s Slot) *os.File {
-		f, err := os.OpenFile(filepath.Join(os.TempDir(), fmt.Sprintf("cccd-vpcd-%d.lock", s.Port)), os.O_CREATE|os.O_RDWR, 0o666)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return f
+func lockSlot() (Slot, *os.File, error) {
+	open := func(s Slot) (*os.File, error) {
+		return os.OpenFile(filepath.Join(os.TempDir(), fmt.Sprintf("cccd-vpcd-%d.lock", s.Port)), os.O_CREATE|os.O_RDWR, 0o666)
 	}
 	for _, s := range Slots {
-		f := open(s)
+		f, err := open(s)
+		if err != nil {
+			return Slot{}, nil, err
+		}
 		if syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB) == nil {
-			return s, f
+			return s, f, nil
 		}
 		f.Close()
 	}
 	s := Slots[0]
-	f := open(s)
-	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX); err != nil {
-		t.Fatal(err)
+	f, err := open(s)
+	if err != nil {
+		return Slot{}, nil, err
 	}
-	return s, f
+	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX); err != nil {
+		f.Close()
+		return Slot{}, nil, err
+	}
+	return s, f, nil
 }
 
-// Insert serves applet in a vpcd slot until the test ends and returns the
-// slot once pcscd reports the card present. Slots are taken one per
-// Insert, so a test may insert two cards at once.
-func Insert(t testing.TB, applet testcards.Applet) Slot {
-	t.Helper()
-	EnsurePCSCD(t)
-	slot, lock := lockSlot(t)
+// Serve puts applet in a free vpcd slot and returns once pcscd reports
+// the card present; stop takes it out again and frees the slot.
+func Serve(applet testcards.Applet) (slot Slot, stop func(), err error) {
+	pcscdOnce.Do(func() { pcscdErr = ensurePCSCD() })
+	if pcscdErr != nil {
+		return Slot{}, nil, pcscdErr
+	}
+	slot, lock, err := lockSlot()
+	if err != nil {
+		return Slot{}, nil, err
+	}
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})
 	v := &testcards.VPCD{Addr: slot.Addr(), Applet: applet, Retry: 50 * time.Millisecond}
 	go func() { defer close(done); v.Serve(ctx) }()
-	t.Cleanup(func() {
+	stop = func() {
 		cancel()
 		<-done
 		// pcscd notices the card gone on its next poll; wait for it so
@@ -143,10 +149,23 @@ func Insert(t testing.TB, applet testcards.Applet) Slot {
 		waitPresence(slot.Reader, false, 10*time.Second)
 		syscall.Flock(int(lock.Fd()), syscall.LOCK_UN)
 		lock.Close()
-	})
-	if err := waitPresence(slot.Reader, true, 15*time.Second); err != nil {
-		t.Fatalf("card in %s: %v", slot.Reader, err)
 	}
+	if err := waitPresence(slot.Reader, true, 15*time.Second); err != nil {
+		stop()
+		return Slot{}, nil, fmt.Errorf("card in %s: %w", slot.Reader, err)
+	}
+	return slot, stop, nil
+}
+
+// Insert serves applet in a vpcd slot until the test ends. Slots are taken
+// one per Insert, so a test may insert two cards at once.
+func Insert(t testing.TB, applet testcards.Applet) Slot {
+	t.Helper()
+	slot, stop, err := Serve(applet)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(stop)
 	return slot
 }
 
