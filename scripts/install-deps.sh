@@ -27,15 +27,18 @@ if ! command -v go >/dev/null; then
 fi
 
 # pcscd: the socket-activated service where systemd runs, else the daemon
-# itself (it forks into the background).
-if [ ! -S /run/pcscd/pcscd.comm ] || ! pgrep -x pcscd >/dev/null; then
+# itself (it forks into the background). pcsc_scan -r answers only when a
+# daemon serves the socket.
+pcscd_up() { timeout 5 pcsc_scan -r >/dev/null 2>&1; }
+if ! pcscd_up; then
   if [ -d /run/systemd/system ]; then
-    $sudo systemctl start pcscd.socket pcscd.service
-  else
+    $sudo systemctl start pcscd.socket pcscd.service || true
+  fi
+  if ! pcscd_up; then
     $sudo rm -f /run/pcscd/pcscd.comm /run/pcscd/pcscd.pid
     $sudo pcscd
   fi
-  for _ in $(seq 50); do [ -S /run/pcscd/pcscd.comm ] && break; sleep 0.1; done
+  for _ in $(seq 50); do pcscd_up && break; sleep 0.2; done
 fi
-[ -S /run/pcscd/pcscd.comm ] || { echo "install-deps: pcscd did not start" >&2; exit 1; }
+pcscd_up || { echo "install-deps: pcscd did not start (try 'sudo pcscd -f -d' to see why)" >&2; exit 1; }
 echo "install-deps: ok (pcscd running, $(go version | cut -d' ' -f3))"

@@ -107,10 +107,16 @@ func (v *VPCD) logf(format string, args ...any) {
 
 func (v *VPCD) serveConn(ctx context.Context, conn net.Conn) error {
 	defer conn.Close()
+	quickAck := func() {}
 	if tc, ok := conn.(*net.TCPConn); ok {
 		// Without TCP_NODELAY every small response waits for the
 		// delayed-ACK timer: ~40 ms per APDU.
 		tc.SetNoDelay(true)
+		// The driver in pcscd writes a frame's length and body in two
+		// sends with Nagle on: the body waits for our ACK of the length,
+		// which the kernel delays by ~40 ms unless asked to ACK at once.
+		// TCP_QUICKACK does not stick, so it is set again before reads.
+		quickAck = quickAcker(tc)
 	}
 	if v.Connected != nil {
 		select {
@@ -123,6 +129,7 @@ func (v *VPCD) serveConn(ctx context.Context, conn net.Conn) error {
 	var hdr [2]byte
 	buf := make([]byte, 0, 4096)
 	for {
+		quickAck()
 		if _, err := io.ReadFull(conn, hdr[:]); err != nil {
 			return err
 		}
@@ -131,6 +138,7 @@ func (v *VPCD) serveConn(ctx context.Context, conn net.Conn) error {
 			buf = make([]byte, n)
 		}
 		buf = buf[:n]
+		quickAck()
 		if _, err := io.ReadFull(conn, buf); err != nil {
 			return err
 		}

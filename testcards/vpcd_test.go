@@ -126,3 +126,35 @@ func slotIndex(t *testing.T, slot pcsctest.Slot) int {
 	t.Fatalf("reader %s not listed", slot.Reader)
 	return -1
 }
+
+// benchmarkDiag measures one 4-byte echo APDU through card: the round
+// trip cost of the transport below it.
+func benchmarkDiag(b *testing.B, card *apdu.Card) {
+	cmd := apdu.Command{CLA: 0x80, INS: 0xEE, Data: []byte{1, 2, 3, 4}, Ne: 256}
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := card.Send(cmd); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "apdu/s")
+}
+
+func BenchmarkAPDUInProcess(b *testing.B) {
+	benchmarkDiag(b, apdu.NewCard(&testcards.Diag{}))
+}
+
+func BenchmarkAPDUOverPCSC(b *testing.B) {
+	slot := pcsctest.Insert(b, &testcards.Diag{})
+	ctx, err := pcsc.Open()
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer ctx.Close()
+	sc, err := ctx.Connect(slot.Reader)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer sc.Close()
+	benchmarkDiag(b, apdu.NewCard(sc))
+}
