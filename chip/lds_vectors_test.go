@@ -33,7 +33,7 @@ type ldsVectors struct {
 		} `json:"mrz"`
 	} `json:"bac_appendix_d"`
 	OtherMRZ struct {
-		Items []struct{ MRZ, Format string } `json:"items"`
+		Items    []struct{ MRZ, Format string } `json:"items"`
 		Computed struct {
 			LongDocNo  string `json:"mrz_information_td1_long_docno"`
 			Mustermann string `json:"mrz_information_mustermann"`
