@@ -30,7 +30,7 @@ func TestDG13ReferenceLayout(t *testing.T) {
 	for _, want := range []string{
 		"020101060628D31601000831",
 		"3011020101130C" + strings.ToUpper(hex.EncodeToString([]byte("001099012345"))),
-		"02010D30", // parents nest in SEQUENCEs
+		"02010D30",   // parents nest in SEQUENCEs
 		"300302010E", // no spouse: INTEGER only
 		"0201101310", // field 16 PrintableString
 	} {
