@@ -17,10 +17,10 @@ type SecurityInfoKind int
 // The SecurityInfo kinds this package decodes. Anything else is kept as
 // SecurityInfoUnknown with its bytes.
 const (
-	SecurityInfoUnknown SecurityInfoKind = iota
-	SecurityInfoPACE                             // PACEInfo
-	SecurityInfoPACEDomainParameters             // PACEDomainParameterInfo
-	SecurityInfoChipAuthentication               // ChipAuthenticationInfo
+	SecurityInfoUnknown              SecurityInfoKind = iota
+	SecurityInfoPACE                                  // PACEInfo
+	SecurityInfoPACEDomainParameters                  // PACEDomainParameterInfo
+	SecurityInfoChipAuthentication                    // ChipAuthenticationInfo
 	SecurityInfoChipAuthenticationDomainParameters
 	SecurityInfoChipAuthenticationPublicKey // ChipAuthenticationPublicKeyInfo
 	SecurityInfoTerminalAuthentication      // TerminalAuthenticationInfo
