@@ -1,0 +1,303 @@
+package pki
+
+import (
+	"crypto"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+
+	"crypto/x509"
+	"encoding/asn1"
+	"encoding/pem"
+	"errors"
+	"fmt"
+	"math/big"
+	"os"
+
+	"golang.org/x/crypto/cryptobyte"
+	cbasn1 "golang.org/x/crypto/cryptobyte/asn1"
+)
+
+var (
+	oidPublicKeyRSA   = asn1.ObjectIdentifier{1, 2, 840, 113549, 1, 1, 1}
+	oidPublicKeyECDSA = asn1.ObjectIdentifier{1, 2, 840, 10045, 2, 1}
+)
+
+// namedCurve ties a curve OID to its implementation. nist marks the curves
+// crypto/x509 handles itself.
+type namedCurve struct {
+	oid   asn1.ObjectIdentifier
+	curve elliptic.Curve
+	nist  bool
+}
+
+// pkiCurves lists the curves keys and certificates may use: the NIST
+// curves (FIPS 186-4) and, from curves_brainpool.go, the RFC 5639 ones.
+var pkiCurves = []namedCurve{
+	{asn1.ObjectIdentifier{1, 3, 132, 0, 33}, elliptic.P224(), true},
+	{asn1.ObjectIdentifier{1, 2, 840, 10045, 3, 1, 7}, elliptic.P256(), true},
+	{asn1.ObjectIdentifier{1, 3, 132, 0, 34}, elliptic.P384(), true},
+	{asn1.ObjectIdentifier{1, 3, 132, 0, 35}, elliptic.P521(), true},
+}
+
+func curveByOID(oid asn1.ObjectIdentifier) *namedCurve {
+	for i := range pkiCurves {
+		if pkiCurves[i].oid.Equal(oid) {
+			return &pkiCurves[i]
+		}
+	}
+	return nil
+}
+
+func curveOf(c elliptic.Curve) *namedCurve {
+	for i := range pkiCurves {
+		if pkiCurves[i].curve == c || pkiCurves[i].curve.Params().Name == c.Params().Name && c.Params().Name != "" {
+			return &pkiCurves[i]
+		}
+	}
+	return nil
+}
+
+// CurveOID returns the OID of a supported curve.
+func CurveOID(c elliptic.Curve) (asn1.ObjectIdentifier, bool) {
+	if n := curveOf(c); n != nil {
+		return n.oid, true
+	}
+	return nil, false
+}
+
+// ErrUnsupportedKey is wrapped when a key's algorithm or curve is not
+// supported.
+var ErrUnsupportedKey = errors.New("unsupported key algorithm or curve")
+
+// ParsePublicKey decodes a SubjectPublicKeyInfo holding an RSA key or an
+// EC key on a named NIST or brainpool curve.
+func ParsePublicKey(spki []byte) (crypto.PublicKey, error) {
+	s := cryptobyte.String(spki)
+	var seq, alg cryptobyte.String
+	var oid asn1.ObjectIdentifier
+	var bits asn1.BitString
+	if !s.ReadASN1(&seq, cbasn1.SEQUENCE) || !seq.ReadASN1(&alg, cbasn1.SEQUENCE) || !alg.ReadASN1ObjectIdentifier(&oid) || !seq.ReadASN1BitString(&bits) {
+		return nil, errors.New("malformed SubjectPublicKeyInfo")
+	}
+	switch {
+	case oid.Equal(oidPublicKeyRSA):
+		return x509.ParsePKIXPublicKey(spki)
+	case oid.Equal(oidPublicKeyECDSA):
+		var coid asn1.ObjectIdentifier
+		if !alg.ReadASN1ObjectIdentifier(&coid) {
+			return nil, fmt.Errorf("%w: EC key without a named curve", ErrUnsupportedKey)
+		}
+		nc := curveByOID(coid)
+		if nc == nil {
+			return nil, fmt.Errorf("%w: curve %s", ErrUnsupportedKey, coid)
+		}
+		if nc.nist {
+			return x509.ParsePKIXPublicKey(spki)
+		}
+		x, y := elliptic.Unmarshal(nc.curve, bits.Bytes)
+		if x == nil {
+			return nil, errors.New("EC public key is not a point on its curve")
+		}
+		return &ecdsa.PublicKey{Curve: nc.curve, X: x, Y: y}, nil
+	}
+	return nil, fmt.Errorf("%w: %s", ErrUnsupportedKey, oid)
+}
+
+// MarshalPublicKey encodes a public key as a SubjectPublicKeyInfo.
+func MarshalPublicKey(pub crypto.PublicKey) ([]byte, error) {
+	if k, ok := pub.(*ecdsa.PublicKey); ok {
+		nc := curveOf(k.Curve)
+		if nc == nil {
+			return nil, fmt.Errorf("%w: curve %s", ErrUnsupportedKey, k.Curve.Params().Name)
+		}
+		if !nc.nist {
+			var b cryptobyte.Builder
+			b.AddASN1(cbasn1.SEQUENCE, func(b *cryptobyte.Builder) {
+				b.AddASN1(cbasn1.SEQUENCE, func(b *cryptobyte.Builder) {
+					b.AddASN1ObjectIdentifier(oidPublicKeyECDSA)
+					b.AddASN1ObjectIdentifier(nc.oid)
+				})
+				b.AddASN1BitString(elliptic.Marshal(k.Curve, k.X, k.Y)) //nolint:staticcheck // custom curves have no crypto/ecdh form
+			})
+			return b.Bytes()
+		}
+	}
+	return x509.MarshalPKIXPublicKey(pub)
+}
+
+// MarshalPrivateKey encodes a private key as PKCS#8 DER; brainpool keys
+// are written with an ECPrivateKey (RFC 5915) inside, as OpenSSL does.
+func MarshalPrivateKey(key crypto.Signer) ([]byte, error) {
+	if k, ok := key.(*ecdsa.PrivateKey); ok {
+		nc := curveOf(k.Curve)
+		if nc == nil {
+			return nil, fmt.Errorf("%w: curve %s", ErrUnsupportedKey, k.Curve.Params().Name)
+		}
+		if !nc.nist {
+			size := (k.Curve.Params().BitSize + 7) / 8
+			var ec cryptobyte.Builder
+			ec.AddASN1(cbasn1.SEQUENCE, func(b *cryptobyte.Builder) {
+				b.AddASN1Int64(1)
+				b.AddASN1OctetString(k.D.FillBytes(make([]byte, size)))
+				b.AddASN1(cbasn1.Tag(1).Constructed().ContextSpecific(), func(b *cryptobyte.Builder) {
+					b.AddASN1BitString(elliptic.Marshal(k.Curve, k.X, k.Y)) //nolint:staticcheck
+				})
+			})
+			var b cryptobyte.Builder
+			b.AddASN1(cbasn1.SEQUENCE, func(b *cryptobyte.Builder) {
+				b.AddASN1Int64(0)
+				b.AddASN1(cbasn1.SEQUENCE, func(b *cryptobyte.Builder) {
+					b.AddASN1ObjectIdentifier(oidPublicKeyECDSA)
+					b.AddASN1ObjectIdentifier(nc.oid)
+				})
+				b.AddASN1OctetString(ec.BytesOrPanic())
+			})
+			return b.Bytes()
+		}
+	}
+	return x509.MarshalPKCS8PrivateKey(key)
+}
+
+// parsePrivateKey reads PKCS#8, SEC1 (EC PRIVATE KEY) or PKCS#1 (RSA
+// PRIVATE KEY) DER, brainpool curves included.
+func parsePrivateKey(der []byte) (crypto.Signer, error) {
+	if k, err := x509.ParsePKCS8PrivateKey(der); err == nil {
+		if s, ok := k.(crypto.Signer); ok {
+			return s, nil
+		}
+		return nil, fmt.Errorf("%w: %T", ErrUnsupportedKey, k)
+	}
+	if k, err := x509.ParseECPrivateKey(der); err == nil {
+		return k, nil
+	}
+	if k, err := x509.ParsePKCS1PrivateKey(der); err == nil {
+		return k, nil
+	}
+	// PKCS#8 or SEC1 on a curve crypto/x509 does not know.
+	s := cryptobyte.String(der)
+	var seq cryptobyte.String
+	var v int64
+	if !s.ReadASN1(&seq, cbasn1.SEQUENCE) || !seq.ReadASN1Integer(&v) {
+		return nil, errors.New("the key is not PKCS#8, SEC1 or PKCS#1 DER")
+	}
+	if v == 0 { // PKCS#8
+		var alg cryptobyte.String
+		var a, c asn1.ObjectIdentifier
+		var inner []byte
+		if !seq.ReadASN1(&alg, cbasn1.SEQUENCE) || !alg.ReadASN1ObjectIdentifier(&a) || !a.Equal(oidPublicKeyECDSA) ||
+			!alg.ReadASN1ObjectIdentifier(&c) || !seq.ReadASN1Bytes(&inner, cbasn1.OCTET_STRING) {
+			return nil, fmt.Errorf("%w in PKCS#8", ErrUnsupportedKey)
+		}
+		return parseSEC1(inner, c)
+	}
+	return parseSEC1(der, nil)
+}
+
+func parseSEC1(der []byte, curveOID asn1.ObjectIdentifier) (crypto.Signer, error) {
+	s := cryptobyte.String(der)
+	var seq cryptobyte.String
+	var v int64
+	var d []byte
+	if !s.ReadASN1(&seq, cbasn1.SEQUENCE) || !seq.ReadASN1Integer(&v) || v != 1 || !seq.ReadASN1Bytes(&d, cbasn1.OCTET_STRING) {
+		return nil, errors.New("malformed EC private key")
+	}
+	if seq.PeekASN1Tag(cbasn1.Tag(0).Constructed().ContextSpecific()) {
+		var p cryptobyte.String
+		var oid asn1.ObjectIdentifier
+		if !seq.ReadASN1(&p, cbasn1.Tag(0).Constructed().ContextSpecific()) || !p.ReadASN1ObjectIdentifier(&oid) {
+			return nil, errors.New("EC private key with explicit parameters is not supported")
+		}
+		curveOID = oid
+	}
+	nc := curveByOID(curveOID)
+	if nc == nil {
+		return nil, fmt.Errorf("%w: curve %v", ErrUnsupportedKey, curveOID)
+	}
+	k := &ecdsa.PrivateKey{D: new(big.Int).SetBytes(d)}
+	k.Curve = nc.curve
+	if k.D.Sign() <= 0 || k.D.Cmp(nc.curve.Params().N) >= 0 {
+		return nil, errors.New("EC private key out of range")
+	}
+	k.X, k.Y = nc.curve.ScalarBaseMult(d) //nolint:staticcheck // custom curves
+	return k, nil
+}
+
+// KeyFileError reports a key file that must not be used.
+type KeyFileError struct {
+	Path   string
+	Reason string
+}
+
+func (e *KeyFileError) Error() string { return "key file " + e.Path + ": " + e.Reason }
+
+// LoadSigner reads a private key from a PEM file (PKCS#8 "PRIVATE KEY",
+// SEC1 "EC PRIVATE KEY" or PKCS#1 "RSA PRIVATE KEY"). A file readable or
+// writable by group or others (mode & 0o077 != 0) is refused: a Document
+// Signer key must stay private.
+func LoadSigner(path string) (crypto.Signer, error) {
+	st, err := os.Stat(path)
+	if err != nil {
+		return nil, err
+	}
+	if m := st.Mode().Perm(); m&0o077 != 0 {
+		return nil, &KeyFileError{Path: path, Reason: fmt.Sprintf("permissions %04o let group or others read it; run 'chmod 600 %s'", m, path)}
+	}
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return nil, err
+	}
+	blk, _ := pem.Decode(b)
+	if blk == nil {
+		return nil, &KeyFileError{Path: path, Reason: "no PEM block found"}
+	}
+	k, err := parsePrivateKey(blk.Bytes)
+	if err != nil {
+		return nil, &KeyFileError{Path: path, Reason: err.Error()}
+	}
+	return k, nil
+}
+
+// LoadCertificates reads every certificate of a file: PEM (several
+// CERTIFICATE blocks) or a single DER certificate.
+func LoadCertificates(path string) ([]*Certificate, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return nil, err
+	}
+	return ParseCertificates(b)
+}
+
+// ParseCertificates reads PEM (several blocks) or one DER certificate.
+func ParseCertificates(b []byte) ([]*Certificate, error) {
+	var out []*Certificate
+	rest := b
+	for {
+		var blk *pem.Block
+		blk, rest = pem.Decode(rest)
+		if blk == nil {
+			break
+		}
+		if blk.Type != "CERTIFICATE" {
+			continue
+		}
+		c, err := ParseCertificate(blk.Bytes)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, c)
+	}
+	if len(out) > 0 {
+		return out, nil
+	}
+	c, err := ParseCertificate(b)
+	if err != nil {
+		return nil, fmt.Errorf("neither PEM certificates nor a DER certificate: %w", err)
+	}
+	return []*Certificate{c}, nil
+}
+
+// PEM helpers for writing.
+func certPEM(der []byte) []byte {
+	return pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der})
+}
+func crlPEM(der []byte) []byte { return pem.EncodeToMemory(&pem.Block{Type: "X509 CRL", Bytes: der}) }
