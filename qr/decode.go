@@ -65,14 +65,27 @@ func PassNames() []string {
 }
 
 // DecodeImage reads a PNG or JPEG image and decodes the QR code in it.
+// Images larger than MaxPixels are refused before decoding: the header of
+// a small file can announce a huge image, and decoding it would exhaust
+// memory.
 func DecodeImage(data []byte) (*Decoded, error) {
-	img, format, err := image.Decode(bytes.NewReader(data))
+	cfg, _, err := image.DecodeConfig(bytes.NewReader(data))
 	if err != nil {
 		return nil, fmt.Errorf("%w: %v", ErrImage, err)
 	}
-	_ = format
+	if cfg.Width <= 0 || cfg.Height <= 0 || cfg.Width*cfg.Height > MaxPixels {
+		return nil, fmt.Errorf("%w: %d×%d px is more than the %d megapixels accepted: scale the image down",
+			ErrImage, cfg.Width, cfg.Height, MaxPixels/1_000_000)
+	}
+	img, _, err := image.Decode(bytes.NewReader(data))
+	if err != nil {
+		return nil, fmt.Errorf("%w: %v", ErrImage, err)
+	}
 	return Decode(img)
 }
+
+// MaxPixels bounds the images DecodeImage accepts (a 48 MP phone photo fits).
+const MaxPixels = 50_000_000
 
 // Decode finds the QR code in img and returns its payload as UTF-8 (the
 // decoder is told the character set is UTF-8: byte mode carries none and

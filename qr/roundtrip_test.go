@@ -2,8 +2,12 @@ package qr
 
 import (
 	"bytes"
+	"encoding/binary"
 	"errors"
+	"fmt"
+	"hash/crc32"
 	"image"
+	"image/draw"
 	"image/png"
 	"os"
 	"os/exec"
@@ -11,6 +15,7 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+	"unicode/utf8"
 
 	"github.com/cccd-vn/cccd/citizen"
 )
@@ -145,12 +150,18 @@ func TestDecodeErrors(t *testing.T) {
 		g.Pix[i] = 255
 	}
 	png.Encode(blank, g)
+	// A small PNG whose header announces 100000×100000 pixels.
+	huge := append([]byte(nil), blank.Bytes()...)
+	binary.BigEndian.PutUint32(huge[16:], 100000)
+	binary.BigEndian.PutUint32(huge[20:], 100000)
+	binary.BigEndian.PutUint32(huge[29:], crc32.ChecksumIEEE(huge[12:29]))
 	for _, tc := range []struct {
 		name string
 		data []byte
 		want error
 		msg  string
 	}{
+		{"huge image header", huge, ErrImage, "more than the 50 megapixels"},
 		{"not an image", []byte("hello"), ErrImage, "not a PNG or JPEG"},
 		{"empty", nil, ErrImage, ""},
 		{"blank page", blank.Bytes(), ErrNotFound, "no QR code found"},
@@ -216,4 +227,85 @@ func TestRenderOptions(t *testing.T) {
 	if len(lines) != (n+2+1)/2 || len([]rune(lines[0])) != n+2 || strings.Trim(lines[0], "▀█") != "" {
 		t.Errorf("terminal rendering: %d lines of %d runes", len(lines), len([]rune(lines[0])))
 	}
+}
+
+// The terminal rendering, read back module by module, is the same code.
+func TestTerminalDecodes(t *testing.T) {
+	term, err := Terminal(refPayload, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	lines := strings.Split(strings.TrimSuffix(term, "\n"), "\n")
+	n := len([]rune(lines[0]))
+	const px = 4
+	g := image.NewGray(image.Rect(0, 0, n*px, 2*len(lines)*px))
+	for row, line := range lines {
+		for x, r := range []rune(line) {
+			top := r == '█' || r == '▀'
+			bottom := r == '█' || r == '▄'
+			for i, light := range []bool{top, bottom} {
+				v := uint8(0)
+				if light {
+					v = 255
+				}
+				y := 2*row + i
+				for dy := 0; dy < px; dy++ {
+					for dx := 0; dx < px; dx++ {
+						g.Pix[(y*px+dy)*g.Stride+x*px+dx] = v
+					}
+				}
+			}
+		}
+	}
+	// The last half line of an odd-sized code is drawn dark: crop it.
+	d, err := Decode(g.SubImage(image.Rect(0, 0, n*px, n*px)))
+	if err != nil || d.Text != refPayload {
+		t.Fatalf("terminal code decodes to %+v, %v", d, err)
+	}
+}
+
+// The SVG path, read back square by square, is the same code.
+func TestSVGDecodes(t *testing.T) {
+	svg, err := SVG(refPayload, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var span int
+	if _, err := fmt.Sscanf(string(svg[bytes.Index(svg, []byte("viewBox")):]), `viewBox="0 0 %d`, &span); err != nil {
+		t.Fatal(err)
+	}
+	path := string(svg[bytes.Index(svg, []byte(` d="`))+4:])
+	path = path[:strings.Index(path, `"`)]
+	const px = 4
+	g := image.NewGray(image.Rect(0, 0, span*px, span*px))
+	for i := range g.Pix {
+		g.Pix[i] = 255
+	}
+	for _, seg := range strings.Split(strings.TrimSuffix(path, "z"), "z") {
+		var x, y, w, w2 int
+		if _, err := fmt.Sscanf(seg, "M%d %dh%dv1h-%d", &x, &y, &w, &w2); err != nil || w != w2 {
+			t.Fatalf("path segment %q: %v", seg, err)
+		}
+		draw.Draw(g, image.Rect(x*px, y*px, (x+w)*px, (y+1)*px), image.Black, image.Point{}, draw.Src)
+	}
+	d, err := Decode(g)
+	if err != nil || d.Text != refPayload {
+		t.Fatalf("SVG code decodes to %v, %v", d, err)
+	}
+}
+
+func FuzzDecodeImage(f *testing.F) {
+	small, err := PNG("079190012345||Hà|15081990|Nữ|x|20042021", Options{Size: 120, Level: LevelL, QuietZone: 2})
+	if err != nil {
+		f.Fatal(err)
+	}
+	f.Add(small)
+	f.Add([]byte("\x89PNG\r\n\x1a\n"))
+	f.Add([]byte("\xff\xd8\xff\xe0"))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		d, err := DecodeImage(data)
+		if err == nil && !utf8.ValidString(d.Text) {
+			t.Fatalf("decoded invalid UTF-8 %q", d.Text)
+		}
+	})
 }
