@@ -51,6 +51,9 @@
 //	in a 1200×900 scene with other content                 hybrid
 //	photo: scene, tilted 12°, low contrast, noise, JPEG 60 hybrid
 //	inverted (light modules on dark)                       inverted
+//	perspective, top edge 90 % / 85 % of the bottom        hybrid
+//	12 MP photo, code at 3 px/module, noise, JPEG 80       hybrid
+//	perspective, top edge 75 % of the bottom               not found (zbarimg fails too)
 //	scaled to 0.75 px/module                               not found
 //	box blur radius 6 at 4 px/module                       not found
 //	half of the code covered                               not found

@@ -87,6 +87,60 @@ func shrink(g *image.Gray, num, den int) *image.Gray {
 	return out
 }
 
+// keystone warps the image by a projective transform (homography) onto a
+// trapezoid whose top edge is top/100 of the bottom one: the camera tilted
+// back from the card. Heckbert's square-to-quad mapping, inverted.
+func keystone(g *image.Gray, top int) *image.Gray {
+	b := g.Bounds()
+	W, H := float64(b.Dx()), float64(b.Dy())
+	t := float64(top) / 100
+	// Corners of the unit square (0,0) (1,0) (1,1) (0,1) go to:
+	x0, y0 := W*(1-t)/2, H*(1-t)/4
+	x1, y1 := W-W*(1-t)/2, H*(1-t)/4
+	x2, y2 := W, H
+	x3, y3 := 0.0, H
+	dx1, dx2, dx3 := x1-x2, x3-x2, x0-x1+x2-x3
+	dy1, dy2, dy3 := y1-y2, y3-y2, y0-y1+y2-y3
+	den := dx1*dy2 - dx2*dy1
+	a13 := (dx3*dy2 - dx2*dy3) / den
+	a23 := (dx1*dy3 - dx3*dy1) / den
+	m := [3][3]float64{
+		{x1 - x0 + a13*x1, y1 - y0 + a13*y1, a13},
+		{x3 - x0 + a23*x3, y3 - y0 + a23*y3, a23},
+		{x0, y0, 1},
+	}
+	inv := invert3(m)
+	out := image.NewGray(b)
+	draw.Draw(out, b, image.White, image.Point{}, draw.Src)
+	for y := 0; y < b.Dy(); y++ {
+		for x := 0; x < b.Dx(); x++ {
+			fx, fy := float64(x)+0.5, float64(y)+0.5
+			u := fx*inv[0][0] + fy*inv[1][0] + inv[2][0]
+			v := fx*inv[0][1] + fy*inv[1][1] + inv[2][1]
+			w := fx*inv[0][2] + fy*inv[1][2] + inv[2][2]
+			sx, sy := int(u/w*W), int(v/w*H)
+			if sx >= 0 && sy >= 0 && sx < b.Dx() && sy < b.Dy() {
+				out.SetGray(x, y, g.GrayAt(sx, sy))
+			}
+		}
+	}
+	return out
+}
+
+func invert3(m [3][3]float64) [3][3]float64 {
+	det := m[0][0]*(m[1][1]*m[2][2]-m[1][2]*m[2][1]) - m[0][1]*(m[1][0]*m[2][2]-m[1][2]*m[2][0]) + m[0][2]*(m[1][0]*m[2][1]-m[1][1]*m[2][0])
+	var r [3][3]float64
+	for i := 0; i < 3; i++ {
+		for j := 0; j < 3; j++ {
+			// Cofactor of m[j][i], for the adjugate.
+			a, b := (j+1)%3, (j+2)%3
+			c, d := (i+1)%3, (i+2)%3
+			r[i][j] = (m[a][c]*m[b][d] - m[a][d]*m[b][c]) / det
+		}
+	}
+	return r
+}
+
 // blur applies a box blur of the given radius (out of focus).
 func blur(g *image.Gray, r int) *image.Gray {
 	b := g.Bounds()
@@ -200,6 +254,12 @@ var robustnessCases = []struct {
 		}
 		return g
 	}, "inverted"},
+	{"keystone: top edge 75 % of the bottom", func(t testing.TB) image.Image { return keystone(render(t, 5), 75) }, ""},
+	{"keystone: top edge 90 % of the bottom", func(t testing.TB) image.Image { return keystone(render(t, 5), 90) }, "hybrid"},
+	{"keystone: top edge 85 % of the bottom", func(t testing.TB) image.Image { return keystone(render(t, 5), 85) }, "hybrid"},
+	{"12 MP photo, code 3 px/module, noise, JPEG 80", func(t testing.TB) image.Image {
+		return jpegRoundTrip(t, scene(noise(contrast(render(t, 3), 40, 220), 10, 5), 4000, 3000, 1700), 80)
+	}, "hybrid"},
 	{"scaled to 1 px/module", func(t testing.TB) image.Image { return shrink(render(t, 4), 1, 4) }, "hybrid"},
 	{"scaled to 0.75 px/module", func(t testing.TB) image.Image { return shrink(render(t, 3), 1, 4) }, ""},
 	{"blurred (radius 6 at 4 px/module)", func(t testing.TB) image.Image { return blur(render(t, 4), 6) }, ""},
