@@ -27,6 +27,8 @@ var (
 	ErrDate = errors.New("invalid date")
 	// ErrMissing: a required field is empty.
 	ErrMissing = errors.New("required field missing")
+	// ErrCANFormat: a CAN that is not 6 digits.
+	ErrCANFormat = errors.New("CAN must be 6 digits")
 	// ErrEncoding: a text field that is not valid UTF-8.
 	ErrEncoding = errors.New("text is not valid UTF-8")
 	// ErrIssueDate: the date of issue is before the date of birth.
@@ -40,10 +42,10 @@ var (
 // Value is echoed in the message only where it is not secret: the serial
 // part of the ID number (which holds the CAN) never appears in it.
 type FieldError struct {
-	Field  string // JSON name of the field at fault
-	Value  string // the offending value or part of it; empty when not shown
-	Reason string // what is wrong, in words
-	Err    error  // one of the sentinel errors above
+	Field  string `json:"field"`           // JSON name of the field at fault
+	Value  string `json:"value,omitempty"` // the offending value or part of it; empty when not shown
+	Reason string `json:"reason"`          // what is wrong, in words
+	Err    error  `json:"-"`               // one of the sentinel errors above
 }
 
 func (e *FieldError) Error() string {

@@ -86,7 +86,7 @@ func (r Record) Validate() (errs, warnings Check) {
 		}
 	}
 	if r.CAN != "" && (len(r.CAN) != 6 || !allDigits(r.CAN)) {
-		errs.add(&FieldError{Field: "can", Reason: "must be 6 digits", Err: ErrIDFormat})
+		errs.add(&FieldError{Field: "can", Reason: "must be 6 digits", Err: ErrCANFormat})
 	}
 	if r.IDNumber != "" {
 		id, err := ParseID(r.IDNumber)

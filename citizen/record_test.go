@@ -39,7 +39,7 @@ func TestRecordValidate(t *testing.T) {
 		{"bad sex", func(r *Record) { r.Sex = "X" }, []string{"sex"}, nil, ErrSex},
 		{"short id", func(r *Record) { r.IDNumber = "07919001234" }, []string{"id_number"}, nil, ErrIDFormat},
 		{"bad old id", func(r *Record) { r.OldIDNumber = "12345" }, []string{"old_id_number"}, nil, ErrOldIDFormat},
-		{"bad can", func(r *Record) { r.CAN = "12345" }, []string{"can"}, nil, ErrIDFormat},
+		{"bad can", func(r *Record) { r.CAN = "12345" }, []string{"can"}, nil, ErrCANFormat},
 		{"bad utf-8", func(r *Record) { r.FullName = "Nguy\xe1n" }, []string{"full_name"}, nil, ErrEncoding},
 		{"sex disagrees (warning)", func(r *Record) { r.Sex = "Nam" }, nil, []string{"sex"}, ErrSexMismatch},
 		{"year disagrees (warning)", func(r *Record) { r.DateOfBirth = "1991-08-15"; r.DateOfIssue = "" }, nil, []string{"date_of_birth"}, ErrBirthYear},
@@ -68,4 +68,16 @@ func fields(c Check) []string {
 		out = append(out, p.Field)
 	}
 	return out
+}
+
+func TestCheckJSON(t *testing.T) {
+	_, c := CheckID("079190012345", date(1991, 8, 15), Female)
+	b, err := json.Marshal(c)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := `{"problems":[{"field":"date_of_birth","value":"1991-08-15","reason":"disagrees with id_number: digits 5–6 say born in 1990"}]}`
+	if string(b) != want {
+		t.Errorf("JSON %s\nwant %s", b, want)
+	}
 }
