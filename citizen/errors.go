@@ -27,6 +27,8 @@ var (
 	ErrDate = errors.New("invalid date")
 	// ErrMissing: a required field is empty.
 	ErrMissing = errors.New("required field missing")
+	// ErrExpiry: a date of expiry that the age-milestone rule does not give.
+	ErrExpiry = errors.New("date of expiry does not follow the age-milestone rule")
 	// ErrCANFormat: a CAN that is not 6 digits.
 	ErrCANFormat = errors.New("CAN must be 6 digits")
 	// ErrEncoding: a text field that is not valid UTF-8.

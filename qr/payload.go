@@ -211,7 +211,33 @@ func (p *Payload) Check() *Error {
 		}
 		out.Problems = append(out.Problems, fe)
 	}
+	if fe := p.checkExpiry(); fe != nil {
+		out.Problems = append(out.Problems, fe)
+	}
 	return &out
+}
+
+// checkExpiry compares a printed date of expiry (2024 layout) with the one
+// the age-milestone rule gives for the date of birth and date of issue.
+func (p *Payload) checkExpiry() *FieldError {
+	printed, err := time.Parse("2006-01-02", p.DateOfExpiry)
+	if p.Layout != Layout2024 || err != nil {
+		return nil
+	}
+	e, err := expiryOf(p)
+	if err != nil {
+		return nil
+	}
+	want := "no expiry (issued from age 58)"
+	if !e.Lifetime {
+		if e.Date.Equal(printed) {
+			return nil
+		}
+		want = fmt.Sprintf("%s (age %d)", citizen.FormatDate(e.Date), e.Age)
+	}
+	return &FieldError{Index: 8, Name: fieldNames[8], Value: p.DateOfExpiry,
+		Reason: fmt.Sprintf("disagrees with the expiry rule of the %v for this date of birth and date of issue: %s", e.Law, want),
+		Err:    mismatchErr{citizen.ErrExpiry}}
 }
 
 // String builds the payload line, as Build does.

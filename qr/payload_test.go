@@ -113,6 +113,9 @@ func TestValidateMismatch(t *testing.T) {
 		{"year", strings.Replace(refPayload, "15081990", "15081991", 1), citizen.ErrBirthYear, "field 4 (date of birth) '1991-08-15' disagrees"},
 		{"century", strings.Replace(refPayload, "15081990", "15082090", 1), citizen.ErrCentury, "field 4 (date of birth)"},
 		{"province", strings.Replace(refPayload, "079190", "099190", 1), citizen.ErrProvince, "field 1 (ID number) province code '099'"},
+		{"2024 expiry", strings.Replace(refPayload, "20042021", "01092024", 1) + "|15082035", citizen.ErrExpiry,
+			"field 8 (date of expiry) '2035-08-15' disagrees with the expiry rule of the 2023 law for this date of birth and date of issue: 2030-08-15 (age 40)"},
+		{"2024 expiry of a lifetime card", "001060012345||Nguyễn Văn A|18051960|Nam|Hà Nội|01092024|18052030", citizen.ErrExpiry, "no expiry (issued from age 58)"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			p, err := Parse(tc.text)
