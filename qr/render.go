@@ -143,7 +143,7 @@ func PNG(text string, opt Options) ([]byte, error) {
 		return nil, err
 	}
 	var b bytes.Buffer
-	if err := (&png.Encoder{CompressionLevel: png.BestCompression}).Encode(&b, img); err != nil {
+	if err := (&png.Encoder{CompressionLevel: png.DefaultCompression}).Encode(&b, img); err != nil {
 		return nil, err
 	}
 	return b.Bytes(), nil
