@@ -46,19 +46,23 @@ func sodTestPKI(t testing.TB, alg string) *pki.TestPKI {
 // sodTestDGs builds a realistic CCCD data-group set.
 func sodTestDGs(t testing.TB, photoSize int) map[int][]byte {
 	t.Helper()
+	photo := append([]byte{0xFF, 0xD8, 0xFF, 0xE0}, bytes.Repeat([]byte{0x42}, photoSize-4)...)
+	return sodEncodeDGs(t, photo, ldsUnhex(t, loadLDSVectors(t).AA.DG15))
+}
+
+// sodEncodeDGs encodes DG1, DG2, DG13, DG14 from citizen data and a photo.
+func sodEncodeDGs(t testing.TB, photo, dg15 []byte) map[int][]byte {
 	m, err := NewCCCDMRZ(CCCDHolder{IDNumber: "001099012345", FullName: "Nguyễn Văn A", Sex: "M",
 		DateOfBirth: time.Date(1999, 5, 18, 0, 0, 0, 0, time.UTC), DateOfExpiry: time.Date(2024, 5, 18, 0, 0, 0, 0, time.UTC)})
 	if err != nil {
 		t.Fatal(err)
 	}
 	dg1, _ := (&DG1{MRZ: m}).Encode()
-	photo := append([]byte{0xFF, 0xD8, 0xFF, 0xE0}, bytes.Repeat([]byte{0x42}, photoSize-4)...)
 	fi, _ := NewFaceImage(photo, 480, 640, GenderMale)
 	dg2, _ := (&DG2{Faces: []FaceTemplate{NewFaceTemplate(&FaceRecord{Images: []FaceImage{*fi}})}}).Encode()
 	dg13, _ := ldsSampleDG13().Encode()
 	dg14, _ := (&DG14{Infos: mustSecurityInfos(t, ldsCCCDCardAccess)}).Encode()
-	v := loadLDSVectors(t)
-	return map[int][]byte{1: dg1, 2: dg2, 13: dg13, 14: dg14, 15: ldsUnhex(t, v.AA.DG15)}
+	return map[int][]byte{1: dg1, 2: dg2, 13: dg13, 14: dg14, 15: dg15}
 }
 
 func mustSecurityInfos(t testing.TB, h string) SecurityInfos {
