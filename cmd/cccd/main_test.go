@@ -8,6 +8,10 @@ import (
 	"testing"
 
 	"github.com/rogpeppe/go-internal/testscript"
+
+	"github.com/cccd-vn/cccd/apdu/pcsc"
+	"github.com/cccd-vn/cccd/internal/pcsctest"
+	"github.com/cccd-vn/cccd/testcards"
 )
 
 // TestMain lets testscript run the CLI in-process as the command "cccd".
@@ -24,7 +28,10 @@ func TestScript(t *testing.T) {
 		Dir:                 "testdata/script",
 		RequireExplicitExec: true,
 		Setup:               scriptSetup,
-		Cmds:                map[string]func(*testscript.TestScript, bool, []string){"exits": cmdExits},
+		Cmds: map[string]func(*testscript.TestScript, bool, []string){
+			"exits":    cmdExits,
+			"diagcard": cmdDiagCard,
+		},
 	})
 }
 
@@ -56,5 +63,36 @@ func cmdExits(ts *testscript.TestScript, neg bool, args []string) {
 	}
 	if got != want {
 		ts.Fatalf("%s exited %d, want %d", args[1], got, want)
+	}
+}
+
+// cmdDiagCard inserts the diagnostic test card into a vpcd reader of the
+// real pcscd for the rest of the script and sets $READER to its name:
+//
+//	diagcard
+//	exec cccd apdu --reader $READER 00A4040C07A0000002471001
+func cmdDiagCard(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) != 0 {
+		ts.Fatalf("usage: diagcard")
+	}
+	slot, stop, err := pcsctest.Serve(&testcards.Diag{})
+	if err != nil {
+		ts.Fatalf("diagcard: %v", err)
+	}
+	ts.Defer(stop)
+	ts.Setenv("READER", slot.Reader)
+	ctx, err := pcsc.Open()
+	if err != nil {
+		ts.Fatalf("diagcard: %v", err)
+	}
+	defer ctx.Close()
+	readers, err := ctx.Readers()
+	if err != nil {
+		ts.Fatalf("diagcard: %v", err)
+	}
+	for _, r := range readers {
+		if r.Name == slot.Reader {
+			ts.Setenv("READER_INDEX", strconv.Itoa(r.Index))
+		}
 	}
 }

@@ -1,0 +1,214 @@
+package apdu
+
+import (
+	"errors"
+	"fmt"
+	"time"
+)
+
+// Transport carries one command APDU to a card and brings back its one
+// response APDU, status word included. It does nothing else: chaining,
+// GET RESPONSE and secure messaging live above it. PC/SC readers, the vpcd
+// card and the in-process emulator are Transports, and so is a secure
+// messaging channel layered on another Transport.
+type Transport interface {
+	Transmit(command []byte) (response []byte, err error)
+}
+
+// Stats counts what crossed the wire: every APDU, GET RESPONSE and resend
+// included, with their encoded sizes.
+type Stats struct {
+	APDUs         int
+	BytesSent     int
+	BytesReceived int
+}
+
+// Card is the one path from a program to a card. It owns GET RESPONSE
+// chaining on 61xx, the resend with the right Le on 6Cxx, command chaining
+// (CLA bit 0x10) for long commands, tracing and the wire statistics. Secure
+// messaging plugs in with SetChannel, between Card and the wire, so that
+// everything above stays unaware of it.
+//
+// A Card is not safe for concurrent use: a card answers one command at a
+// time anyway.
+type Card struct {
+	wire    *wire
+	channel Transport
+	trace   TraceFunc
+	chunk   int
+}
+
+// NewCard wraps a Transport.
+func NewCard(t Transport) *Card {
+	w := &wire{t: t}
+	return &Card{wire: w, channel: w, chunk: MaxShortData}
+}
+
+// Transport returns the Transport the Card was made with (to reach
+// reader-specific functions such as the ATR).
+func (c *Card) Transport() Transport { return c.wire.t }
+
+// Raw returns the plain channel to the card, with 61xx and 6Cxx handled,
+// for a secure messaging layer to wrap.
+func (c *Card) Raw() Transport { return c.wire }
+
+// SetChannel routes every following command through t (a secure messaging
+// channel made on Raw); nil goes back to plain commands.
+func (c *Card) SetChannel(t Transport) {
+	if t == nil {
+		t = c.wire
+	}
+	c.channel = t
+}
+
+// Secured reports whether a channel other than the plain one is set.
+func (c *Card) Secured() bool { return c.channel != Transport(c.wire) }
+
+// SetTrace sets a function called after every command with the plain
+// (unprotected) command and response; nil turns tracing off.
+func (c *Card) SetTrace(f TraceFunc) { c.trace = f }
+
+// SetChainSize sets the largest data field of one segment when a command
+// is split by command chaining (default 255).
+func (c *Card) SetChainSize(n int) {
+	if n < 1 || n > MaxShortData {
+		n = MaxShortData
+	}
+	c.chunk = n
+}
+
+// Stats returns what has crossed the wire so far.
+func (c *Card) Stats() Stats { return c.wire.stats }
+
+// ResetStats sets the wire counters back to zero.
+func (c *Card) ResetStats() { c.wire.stats = Stats{} }
+
+// Transmit sends cmd and returns the card's response, whatever its status
+// word. The error reports only a failure to exchange (transport, secure
+// messaging); use Send to get status words as errors.
+//
+// A command with more than 255 data bytes goes out by command chaining
+// (ISO/IEC 7816-4 §5.1.1.1) unless cmd.Extended says the card takes
+// extended lengths.
+func (c *Card) Transmit(cmd Command) (Response, error) {
+	if len(cmd.Data) <= MaxShortData || cmd.Extended {
+		return c.exchange(cmd)
+	}
+	if cmd.CLA&0x10 != 0 {
+		return Response{}, fmt.Errorf("apdu: %s: command is already part of a chain", cmd.Name())
+	}
+	data := cmd.Data
+	for len(data) > c.chunk {
+		seg := cmd
+		seg.CLA |= 0x10
+		seg.Data, data = data[:c.chunk], data[c.chunk:]
+		seg.Ne = 0
+		r, err := c.exchange(seg)
+		if err != nil || !r.OK() {
+			return r, err
+		}
+	}
+	last := cmd
+	last.Data = data
+	return c.exchange(last)
+}
+
+// Send is Transmit with a status word other than 9000 returned as a
+// *StatusError naming the command.
+func (c *Card) Send(cmd Command) ([]byte, error) {
+	r, err := c.Transmit(cmd)
+	if err != nil {
+		return nil, err
+	}
+	if err := r.Err(cmd); err != nil {
+		return r.Data, err
+	}
+	return r.Data, nil
+}
+
+func (c *Card) exchange(cmd Command) (Response, error) {
+	raw, err := cmd.Bytes()
+	if err != nil {
+		return Response{}, err
+	}
+	start := time.Now()
+	out, err := c.channel.Transmit(raw)
+	var r Response
+	if err == nil {
+		r, err = ParseResponse(out)
+	}
+	if c.trace != nil {
+		c.trace(TraceEvent{Command: raw, Response: out, Duration: time.Since(start), Err: err})
+	}
+	if err != nil {
+		return Response{}, fmt.Errorf("%s: %w", cmd.Name(), err)
+	}
+	return r, nil
+}
+
+// maxGetResponse bounds the GET RESPONSE loop: a card that keeps saying
+// 61xx beyond any real response size is broken, not generous.
+const maxGetResponse = 1 << 20
+
+// ErrResponseTooLong reports a card that never stops sending 61xx.
+var ErrResponseTooLong = errors.New("card keeps announcing more response data (61xx) beyond 1 MiB")
+
+// wire owns the 61xx and 6Cxx handling of ISO/IEC 7816-4 §5.3.4 and
+// counts the traffic; it sits right above the Transport.
+type wire struct {
+	t     Transport
+	stats Stats
+}
+
+func (w *wire) send(raw []byte) ([]byte, error) {
+	w.stats.APDUs++
+	w.stats.BytesSent += len(raw)
+	out, err := w.t.Transmit(raw)
+	w.stats.BytesReceived += len(out)
+	if err == nil && len(out) < 2 {
+		err = fmt.Errorf("%w: response of %d bytes has no status word", ErrMalformed, len(out))
+	}
+	return out, err
+}
+
+func (w *wire) Transmit(raw []byte) ([]byte, error) {
+	out, err := w.send(raw)
+	if err != nil {
+		return nil, err
+	}
+	sw1, sw2 := out[len(out)-2], out[len(out)-1]
+	if sw1 == 0x6C {
+		// Wrong Le: the card tells the exact length; send the same
+		// command again asking for it.
+		cmd, perr := ParseCommand(raw)
+		if perr != nil {
+			return nil, perr
+		}
+		cmd.Ne = shortNe(sw2)
+		if raw, err = cmd.Bytes(); err != nil {
+			return nil, err
+		}
+		if out, err = w.send(raw); err != nil {
+			return nil, err
+		}
+		sw1, sw2 = out[len(out)-2], out[len(out)-1]
+	}
+	if sw1 != 0x61 {
+		return out, nil
+	}
+	// 61xx: more data waits; fetch it with GET RESPONSE on the same
+	// logical channel until the card gives a final status.
+	data := append([]byte(nil), out[:len(out)-2]...)
+	for sw1 == 0x61 {
+		get := []byte{raw[0] & 0x03, 0xC0, 0x00, 0x00, sw2}
+		if out, err = w.send(get); err != nil {
+			return nil, err
+		}
+		data = append(data, out[:len(out)-2]...)
+		if len(data) > maxGetResponse {
+			return nil, ErrResponseTooLong
+		}
+		sw1, sw2 = out[len(out)-2], out[len(out)-1]
+	}
+	return append(data, sw1, sw2), nil
+}

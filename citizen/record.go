@@ -1,0 +1,100 @@
+package citizen
+
+import (
+	"strings"
+	"time"
+	"unicode/utf8"
+)
+
+// Record is one citizen as the toolkit takes it in: the input of
+// `cccd qr encode --record` and of batch personalization (one JSON object per
+// line). Dates are "YYYY-MM-DD" strings; names and places are UTF-8 with
+// their Vietnamese diacritics. The JSON names are stable.
+type Record struct {
+	IDNumber            string `json:"id_number"`                      // 12-digit personal ID number (required)
+	OldIDNumber         string `json:"old_id_number,omitempty"`        // old 9-digit CMND number, if any
+	FullName            string `json:"full_name"`                      // with diacritics (required)
+	DateOfBirth         string `json:"date_of_birth"`                  // YYYY-MM-DD (required)
+	Sex                 string `json:"sex"`                            // Nam / Nữ (or M / F) (required)
+	Nationality         string `json:"nationality,omitempty"`          // e.g. Việt Nam
+	Ethnicity           string `json:"ethnicity,omitempty"`            // e.g. Kinh
+	Religion            string `json:"religion,omitempty"`             // e.g. Không
+	PlaceOfOrigin       string `json:"place_of_origin,omitempty"`      // quê quán
+	PlaceOfResidence    string `json:"place_of_residence,omitempty"`   // nơi thường trú
+	IdentifyingFeatures string `json:"identifying_features,omitempty"` // đặc điểm nhận dạng
+	DateOfIssue         string `json:"date_of_issue,omitempty"`        // YYYY-MM-DD
+	DateOfExpiry        string `json:"date_of_expiry,omitempty"`       // YYYY-MM-DD; empty: computed by the expiry rule
+	FatherName          string `json:"father_name,omitempty"`
+	MotherName          string `json:"mother_name,omitempty"`
+	SpouseName          string `json:"spouse_name,omitempty"`
+	Photo               string `json:"photo,omitempty"` // path of the face image (personalization)
+	CAN                 string `json:"can,omitempty"`   // 6-digit CAN if the card prints one; default: last 6 digits of id_number
+}
+
+// Validate checks a record. Errors are what makes the record unusable
+// (missing or malformed fields, unparseable dates and sex, an ID number that
+// is not 12 digits); Warnings are the soft findings on the ID number's
+// structure (province, century/sex digit, birth year), which the caller may
+// treat as fatal (as `cccd id check` does) or report and go on.
+func (r Record) Validate() (errs, warnings Check) {
+	for _, f := range []struct{ name, v string }{
+		{"id_number", r.IDNumber}, {"full_name", r.FullName},
+		{"date_of_birth", r.DateOfBirth}, {"sex", r.Sex},
+	} {
+		if strings.TrimSpace(f.v) == "" {
+			errs.add(&FieldError{Field: f.name, Reason: "is required", Err: ErrMissing})
+		}
+	}
+	for _, f := range []struct{ name, v string }{
+		{"full_name", r.FullName}, {"nationality", r.Nationality}, {"ethnicity", r.Ethnicity},
+		{"religion", r.Religion}, {"place_of_origin", r.PlaceOfOrigin},
+		{"place_of_residence", r.PlaceOfResidence}, {"identifying_features", r.IdentifyingFeatures},
+		{"father_name", r.FatherName}, {"mother_name", r.MotherName}, {"spouse_name", r.SpouseName},
+	} {
+		if !utf8.ValidString(f.v) {
+			errs.add(&FieldError{Field: f.name, Reason: "is not valid UTF-8: save the file as UTF-8", Err: ErrEncoding})
+		}
+	}
+	var dob, issue time.Time
+	var err error
+	if r.DateOfBirth != "" {
+		if dob, err = ParseDate("date_of_birth", r.DateOfBirth); err != nil {
+			errs.add(err.(*FieldError))
+		}
+	}
+	if r.DateOfIssue != "" {
+		if issue, err = ParseDate("date_of_issue", r.DateOfIssue); err != nil {
+			errs.add(err.(*FieldError))
+		} else if !dob.IsZero() && issue.Before(dob) {
+			errs.add(&FieldError{Field: "date_of_issue", Value: r.DateOfIssue, Reason: "is before date_of_birth", Err: ErrIssueDate})
+		}
+	}
+	if r.DateOfExpiry != "" {
+		if _, err = ParseDate("date_of_expiry", r.DateOfExpiry); err != nil {
+			errs.add(err.(*FieldError))
+		}
+	}
+	var sex Sex
+	if r.Sex != "" {
+		if sex, err = ParseSex(r.Sex); err != nil {
+			errs.add(err.(*FieldError))
+		}
+	}
+	if r.OldIDNumber != "" {
+		if err := CheckOldID(r.OldIDNumber); err != nil {
+			errs.add(err.(*FieldError))
+		}
+	}
+	if r.CAN != "" && (len(r.CAN) != 6 || !allDigits(r.CAN)) {
+		errs.add(&FieldError{Field: "can", Reason: "must be 6 digits", Err: ErrIDFormat})
+	}
+	if r.IDNumber != "" {
+		id, err := ParseID(r.IDNumber)
+		if err != nil {
+			errs.add(err.(*FieldError))
+		} else {
+			warnings = id.Check(dob, sex)
+		}
+	}
+	return errs, warnings
+}
