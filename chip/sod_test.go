@@ -453,8 +453,15 @@ func TestSODWeVerifyOpenSSL(t *testing.T) {
 			// EF.SOD wraps the ContentInfo in tag 77; BER content keeps
 			// its indefinite length inside a definite outer length.
 			sod := ldsAppendTLV(nil, 0x77, ci)
-			if c.extra != nil && c.extra[0] == "-stream" && !bytes.Contains(ci[:8], []byte{0x80}) {
-				t.Error("expected BER with indefinite lengths")
+			if c.extra != nil && c.extra[0] == "-stream" {
+				if !bytes.Contains(ci[:8], []byte{0x80}) {
+					t.Error("expected BER with indefinite lengths")
+				}
+				// Also with an indefinite-length 77 around it.
+				ber := append(append([]byte{0x77, 0x80}, ci...), 0, 0)
+				if s, err := ParseSOD(ber); err != nil || s.Verify(dgs, sodTrust(p), time.Now()).Err() != nil {
+					t.Errorf("indefinite 77: %v", err)
+				}
 			}
 			s, err := ParseSOD(sod)
 			if err != nil {
