@@ -1,120 +1,53 @@
 package chip
 
-import "errors"
+import (
+	"errors"
+
+	"github.com/cccd-vn/cccd/apdu"
+)
 
 // The LDS files use BER-TLV with ICAO's multi-byte application tags (5F1F,
-// 7F61, …; ICAO 9303-10 §4.4), which cryptobyte cannot read. This is the
-// small reader/builder the data-group codecs share until the apdu package's
-// BER-TLV lands on main. Readers return ok=false on malformed input; the
-// builder cannot fail.
+// 7F61, …; ICAO 9303-10 §4.4), which cryptobyte cannot read. The data-group
+// codecs read and write them with package apdu's BER-TLV reader and
+// encoder, through these small adapters.
 
 // errLDSTruncated is returned when a TLV runs past the end of its input.
 var errLDSTruncated = errors.New("malformed BER-TLV: truncated or bad length")
 
 // ldsReader walks a sequence of TLVs.
-type ldsReader []byte
+type ldsReader apdu.TLVReader
 
 // empty reports whether everything was consumed.
 func (r *ldsReader) empty() bool { return len(*r) == 0 }
 
-// readTLV reads one TLV: its tag (1 to 3 bytes, ISO 7816-4 §5.2.2.1) and
-// value. Lengths follow ISO 7816-4 §5.2.2.2: short form, or 81/82/83 with 1
-// to 3 length bytes.
+// readTLV reads one TLV: its tag and value (ISO 7816-4 §5.2.2).
 func (r *ldsReader) readTLV() (tag uint32, value []byte, ok bool) {
-	b := *r
-	if len(b) == 0 {
+	var t apdu.Tag
+	var v apdu.TLVReader
+	if !(*apdu.TLVReader)(r).ReadAny(&t, &v) {
 		return 0, nil, false
 	}
-	i := 0
-	tag = uint32(b[0])
-	i++
-	if b[0]&0x1f == 0x1f {
-		for {
-			if i >= len(b) || i > 3 {
-				return 0, nil, false
-			}
-			tag = tag<<8 | uint32(b[i])
-			i++
-			if b[i-1]&0x80 == 0 {
-				break
-			}
-		}
-	}
-	if i >= len(b) {
-		return 0, nil, false
-	}
-	l := int(b[i])
-	i++
-	if l > 0x80 {
-		n := l & 0x7f
-		if n > 3 || i+n > len(b) {
-			return 0, nil, false
-		}
-		l = 0
-		for k := 0; k < n; k++ {
-			l = l<<8 | int(b[i+k])
-		}
-		i += n
-	} else if l == 0x80 {
-		return 0, nil, false // indefinite length is not allowed in the LDS
-	}
-	if l > len(b)-i {
-		return 0, nil, false
-	}
-	value = b[i : i+l]
-	*r = b[i+l:]
-	return tag, value, true
+	return uint32(t), v, true
 }
 
 // readExpected reads one TLV that must carry tag.
 func (r *ldsReader) readExpected(tag uint32) ([]byte, bool) {
-	save := *r
-	t, v, ok := r.readTLV()
-	if !ok || t != tag {
-		*r = save
+	var v apdu.TLVReader
+	if !(*apdu.TLVReader)(r).Read(apdu.Tag(tag), &v) {
 		return nil, false
 	}
 	return v, true
 }
 
-// peekTag returns the next tag without consuming it.
-func (r *ldsReader) peekTag() (uint32, bool) {
-	c := *r
-	t, _, ok := c.readTLV()
-	return t, ok
-}
-
 // ldsAppendTag appends a tag of 1 to 4 bytes.
-func ldsAppendTag(dst []byte, tag uint32) []byte {
-	switch {
-	case tag > 0xffffff:
-		return append(dst, byte(tag>>24), byte(tag>>16), byte(tag>>8), byte(tag))
-	case tag > 0xffff:
-		return append(dst, byte(tag>>16), byte(tag>>8), byte(tag))
-	case tag > 0xff:
-		return append(dst, byte(tag>>8), byte(tag))
-	}
-	return append(dst, byte(tag))
-}
+func ldsAppendTag(dst []byte, tag uint32) []byte { return append(dst, apdu.Tag(tag).Bytes()...) }
 
 // ldsAppendLength appends a minimal BER length.
-func ldsAppendLength(dst []byte, n int) []byte {
-	switch {
-	case n < 0x80:
-		return append(dst, byte(n))
-	case n <= 0xff:
-		return append(dst, 0x81, byte(n))
-	case n <= 0xffff:
-		return append(dst, 0x82, byte(n>>8), byte(n))
-	}
-	return append(dst, 0x83, byte(n>>16), byte(n>>8), byte(n))
-}
+func ldsAppendLength(dst []byte, n int) []byte { return append(dst, apdu.EncodeLength(n)...) }
 
 // ldsAppendTLV appends tag, minimal length and value.
 func ldsAppendTLV(dst []byte, tag uint32, value []byte) []byte {
-	dst = ldsAppendTag(dst, tag)
-	dst = ldsAppendLength(dst, len(value))
-	return append(dst, value...)
+	return append(dst, apdu.EncodeTLV(apdu.Tag(tag), value)...)
 }
 
 // ldsUnwrap reads a whole file that must be exactly one TLV with tag and

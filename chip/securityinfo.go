@@ -2,10 +2,12 @@ package chip
 
 import (
 	"bytes"
+	"crypto"
 	"encoding/asn1"
 	"fmt"
 	"math/big"
 
+	"github.com/cccd-vn/cccd/pki"
 	"golang.org/x/crypto/cryptobyte"
 	cbasn1 "golang.org/x/crypto/cryptobyte/asn1"
 )
@@ -345,8 +347,18 @@ func (d *DG15) Encode() ([]byte, error) {
 	return ldsAppendTLV(nil, 0x6F, d.SubjectPublicKeyInfo), nil
 }
 
-// PublicKey returns the decoded key.
+// PublicKey returns the decoded key fields.
 func (d *DG15) PublicKey() (*PublicKeyInfo, error) { return ParsePublicKeyInfo(d.SubjectPublicKeyInfo) }
+
+// CryptoPublicKey returns the key as *rsa.PublicKey or *ecdsa.PublicKey
+// (NIST or brainpool curve, named or explicit parameters).
+func (d *DG15) CryptoPublicKey() (crypto.PublicKey, error) {
+	k, err := pki.ParsePublicKey(d.SubjectPublicKeyInfo)
+	if err != nil {
+		return nil, ldsErr("DG15", err.Error())
+	}
+	return k, nil
+}
 
 // Object identifiers of public-key algorithms and EC parameters.
 var (

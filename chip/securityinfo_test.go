@@ -2,6 +2,7 @@ package chip
 
 import (
 	"bytes"
+	"crypto/rsa"
 	"encoding/asn1"
 	"encoding/hex"
 	"strings"
@@ -115,6 +116,10 @@ func TestDG15RSA(t *testing.T) {
 	}
 	if k.N.BitLen() != 1792 || k.E != 65537 {
 		t.Errorf("RSA %d bits e=%d", k.N.BitLen(), k.E)
+	}
+	ck, err := d.CryptoPublicKey()
+	if rk, ok := ck.(*rsa.PublicKey); err != nil || !ok || rk.N.Cmp(k.N) != 0 {
+		t.Errorf("CryptoPublicKey %T %v", ck, err)
 	}
 	for _, bad := range []string{"6F00", "6F023000", "6E0130", "6F0330010500"} {
 		if _, err := ParseDG15(ldsUnhex(t, bad)); err == nil {

@@ -83,16 +83,26 @@ func ParsePublicKey(spki []byte) (crypto.PublicKey, error) {
 	case oid.Equal(oidPublicKeyRSA):
 		return x509.ParsePKIXPublicKey(spki)
 	case oid.Equal(oidPublicKeyECDSA):
-		var coid asn1.ObjectIdentifier
-		if !alg.ReadASN1ObjectIdentifier(&coid) {
-			return nil, fmt.Errorf("%w: EC key without a named curve", ErrUnsupportedKey)
-		}
-		nc := curveByOID(coid)
-		if nc == nil {
-			return nil, fmt.Errorf("%w: curve %s", ErrUnsupportedKey, coid)
-		}
-		if nc.nist {
-			return x509.ParsePKIXPublicKey(spki)
+		var nc *namedCurve
+		if alg.PeekASN1Tag(cbasn1.SEQUENCE) {
+			// Explicit parameters (RFC 3279 §2.3.5), as some Document
+			// Signer certificates and DG14 files carry: accepted when they
+			// are those of a supported curve.
+			var err error
+			if nc, err = curveFromExplicit(&alg); err != nil {
+				return nil, err
+			}
+		} else {
+			var coid asn1.ObjectIdentifier
+			if !alg.ReadASN1ObjectIdentifier(&coid) {
+				return nil, fmt.Errorf("%w: EC key without curve parameters", ErrUnsupportedKey)
+			}
+			if nc = curveByOID(coid); nc == nil {
+				return nil, fmt.Errorf("%w: curve %s", ErrUnsupportedKey, coid)
+			}
+			if nc.nist {
+				return x509.ParsePKIXPublicKey(spki)
+			}
 		}
 		x, y := elliptic.Unmarshal(nc.curve, bits.Bytes)
 		if x == nil {
@@ -301,3 +311,29 @@ func certPEM(der []byte) []byte {
 	return pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der})
 }
 func crlPEM(der []byte) []byte { return pem.EncodeToMemory(&pem.Block{Type: "X509 CRL", Bytes: der}) }
+
+// curveFromExplicit reads ECParameters and finds the supported curve with
+// the same prime, order and generator.
+func curveFromExplicit(s *cryptobyte.String) (*namedCurve, error) {
+	var ps, field, curve cryptobyte.String
+	var ver int64
+	var fieldType asn1.ObjectIdentifier
+	var base []byte
+	p, n := new(big.Int), new(big.Int)
+	if !s.ReadASN1(&ps, cbasn1.SEQUENCE) || !ps.ReadASN1Integer(&ver) || !ps.ReadASN1(&field, cbasn1.SEQUENCE) ||
+		!field.ReadASN1ObjectIdentifier(&fieldType) || !field.ReadASN1Integer(p) || !ps.ReadASN1(&curve, cbasn1.SEQUENCE) ||
+		!ps.ReadASN1Bytes(&base, cbasn1.OCTET_STRING) || !ps.ReadASN1Integer(n) {
+		return nil, errors.New("malformed explicit EC parameters")
+	}
+	for i := range pkiCurves {
+		cp := pkiCurves[i].curve.Params()
+		size := (cp.BitSize + 7) / 8
+		if cp.P.Cmp(p) != 0 || cp.N.Cmp(n) != 0 || len(base) != 1+2*size || base[0] != 4 {
+			continue
+		}
+		if cp.Gx.Cmp(new(big.Int).SetBytes(base[1:1+size])) == 0 && cp.Gy.Cmp(new(big.Int).SetBytes(base[1+size:])) == 0 {
+			return &namedCurve{oid: pkiCurves[i].oid, curve: pkiCurves[i].curve}, nil
+		}
+	}
+	return nil, fmt.Errorf("%w: explicit EC parameters of an unknown curve", ErrUnsupportedKey)
+}

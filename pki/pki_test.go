@@ -2,6 +2,7 @@ package pki
 
 import (
 	"bytes"
+	"crypto"
 	"crypto/x509"
 	"errors"
 	"math/big"
@@ -242,4 +243,26 @@ func FuzzParseCertificate(f *testing.F) {
 		}
 		_, _ = ParseMasterList(b)
 	})
+}
+
+func TestParsePublicKeyExplicitParams(t *testing.T) {
+	dir := t.TempDir()
+	key := filepath.Join(dir, "k.pem")
+	openssl(t, "ecparam", "-name", "prime256v1", "-genkey", "-noout", "-out", key)
+	out, err := exec.Command("openssl", "ec", "-in", key, "-pubout", "-param_enc", "explicit", "-outform", "DER").Output()
+	if err != nil {
+		t.Fatal(err)
+	}
+	pub, err := ParsePublicKey(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	named, err := exec.Command("openssl", "ec", "-in", key, "-pubout", "-outform", "DER").Output()
+	if err != nil {
+		t.Fatal(err)
+	}
+	want, _ := ParsePublicKey(named)
+	if !want.(interface{ Equal(crypto.PublicKey) bool }).Equal(pub) {
+		t.Error("explicit-parameter key differs from the named-curve one")
+	}
 }

@@ -119,13 +119,16 @@ func ReadAlgorithmIdentifier(s *cryptobyte.String, out *AlgorithmIdentifier) boo
 
 var derNull = []byte{0x05, 0x00}
 
-// DigestAlgorithm returns the AlgorithmIdentifier of a hash, with NULL
-// parameters as ICAO SODs and RFC 4055 writers commonly do for SHA-1 and
-// absent for SHA-2 (RFC 5754 §2).
+// DigestAlgorithm returns the AlgorithmIdentifier of a hash: NULL
+// parameters for SHA-1, as the ICAO sample SODs carry, absent for SHA-2
+// (RFC 5754 §2).
 func DigestAlgorithm(h crypto.Hash) (AlgorithmIdentifier, error) {
 	oid, ok := OIDFromHash(h)
 	if !ok {
 		return AlgorithmIdentifier{}, &UnsupportedAlgorithmError{What: "digest", Name: h.String()}
+	}
+	if h == crypto.SHA1 {
+		return AlgorithmIdentifier{Algorithm: oid, Parameters: derNull}, nil
 	}
 	return AlgorithmIdentifier{Algorithm: oid}, nil
 }
