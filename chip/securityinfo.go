@@ -336,7 +336,7 @@ func ParseDG15(b []byte) (*DG15, error) {
 	if !s.ReadASN1Element(&spki, cbasn1.SEQUENCE) || !s.Empty() {
 		return nil, ldsErr("DG15", "expected one SubjectPublicKeyInfo")
 	}
-	if _, err := ParsePublicKeyInfo(spki); err != nil {
+	if _, err := ParseSubjectPublicKey(spki); err != nil {
 		return nil, ldsErr("DG15", err.Error())
 	}
 	return &DG15{SubjectPublicKeyInfo: append([]byte{}, spki...)}, nil
@@ -348,7 +348,7 @@ func (d *DG15) Encode() ([]byte, error) {
 }
 
 // PublicKey returns the decoded key fields.
-func (d *DG15) PublicKey() (*PublicKeyInfo, error) { return ParsePublicKeyInfo(d.SubjectPublicKeyInfo) }
+func (d *DG15) PublicKey() (*SubjectPublicKey, error) { return ParseSubjectPublicKey(d.SubjectPublicKeyInfo) }
 
 // CryptoPublicKey returns the key as *rsa.PublicKey or *ecdsa.PublicKey
 // (NIST or brainpool curve, named or explicit parameters).
@@ -362,50 +362,50 @@ func (d *DG15) CryptoPublicKey() (crypto.PublicKey, error) {
 
 // Object identifiers of public-key algorithms and EC parameters.
 var (
-	oidPKRSA     = asn1.ObjectIdentifier{1, 2, 840, 113549, 1, 1, 1}
-	oidPKEC      = asn1.ObjectIdentifier{1, 2, 840, 10045, 2, 1}
-	oidPKDH      = asn1.ObjectIdentifier{1, 2, 840, 10046, 2, 1}
-	oidPrimeFld  = asn1.ObjectIdentifier{1, 2, 840, 10045, 1, 1}
-	oidSigRSAPSS = asn1.ObjectIdentifier{1, 2, 840, 113549, 1, 1, 10}
+	sinfoOIDRSA     = asn1.ObjectIdentifier{1, 2, 840, 113549, 1, 1, 1}
+	sinfoOIDEC      = asn1.ObjectIdentifier{1, 2, 840, 10045, 2, 1}
+	sinfoOIDDH      = asn1.ObjectIdentifier{1, 2, 840, 10046, 2, 1}
+	sinfoOIDPrimeField  = asn1.ObjectIdentifier{1, 2, 840, 10045, 1, 1}
+	sinfoOIDRSAPSS = asn1.ObjectIdentifier{1, 2, 840, 113549, 1, 1, 10}
 )
 
-// PublicKeyInfo is a decoded SubjectPublicKeyInfo: RSA (N, E) or EC (a
+// SubjectPublicKey is a decoded SubjectPublicKeyInfo: RSA (N, E) or EC (a
 // named curve or explicit prime-field parameters, and the encoded point).
 // Other algorithms (DH) keep only Algorithm and the raw key bits.
-type PublicKeyInfo struct {
+type SubjectPublicKey struct {
 	Algorithm asn1.ObjectIdentifier
 	// RSA
 	N *big.Int
 	E int
 	// EC: NamedCurve is the curve OID if named, or if explicit parameters
-	// match a known curve (ECCurveOID); Params holds explicit parameters.
+	// match a known curve (ExplicitCurveOID); Params holds explicit parameters.
 	NamedCurve asn1.ObjectIdentifier
-	Params     *ECParameters
+	Params     *ExplicitECParameters
 	Point      []byte
 	// KeyBits is the subjectPublicKey BIT STRING content.
 	KeyBits []byte
 }
 
-// ECParameters are explicit prime-field curve parameters (RFC 3279
+// ExplicitECParameters are explicit prime-field curve parameters (RFC 3279
 // §2.3.5, as in real DG14 files).
-type ECParameters struct {
+type ExplicitECParameters struct {
 	P, A, B, Gx, Gy, N *big.Int
 	H                  int
 }
 
-// ParsePublicKeyInfo decodes a SubjectPublicKeyInfo.
-func ParsePublicKeyInfo(spki []byte) (*PublicKeyInfo, error) {
+// ParseSubjectPublicKey decodes a SubjectPublicKeyInfo.
+func ParseSubjectPublicKey(spki []byte) (*SubjectPublicKey, error) {
 	s := cryptobyte.String(spki)
 	var seq, alg cryptobyte.String
 	var bits asn1.BitString
-	pk := &PublicKeyInfo{}
+	pk := &SubjectPublicKey{}
 	if !s.ReadASN1(&seq, cbasn1.SEQUENCE) || !s.Empty() || !seq.ReadASN1(&alg, cbasn1.SEQUENCE) ||
 		!alg.ReadASN1ObjectIdentifier(&pk.Algorithm) || !seq.ReadASN1BitString(&bits) || !seq.Empty() || bits.BitLength%8 != 0 {
 		return nil, fmt.Errorf("malformed SubjectPublicKeyInfo")
 	}
 	pk.KeyBits = bits.Bytes
 	switch {
-	case pk.Algorithm.Equal(oidPKRSA) || pk.Algorithm.Equal(oidSigRSAPSS):
+	case pk.Algorithm.Equal(sinfoOIDRSA) || pk.Algorithm.Equal(sinfoOIDRSAPSS):
 		k := cryptobyte.String(bits.Bytes)
 		var rs cryptobyte.String
 		pk.N = new(big.Int)
@@ -414,7 +414,7 @@ func ParsePublicKeyInfo(spki []byte) (*PublicKeyInfo, error) {
 			return nil, fmt.Errorf("malformed RSA public key")
 		}
 		pk.E = int(e)
-	case pk.Algorithm.Equal(oidPKEC):
+	case pk.Algorithm.Equal(sinfoOIDEC):
 		pk.Point = bits.Bytes
 		switch {
 		case alg.PeekASN1Tag(cbasn1.OBJECT_IDENTIFIER):
@@ -427,7 +427,7 @@ func ParsePublicKeyInfo(spki []byte) (*PublicKeyInfo, error) {
 				return nil, err
 			}
 			pk.Params = p
-			pk.NamedCurve = ECCurveOID(p)
+			pk.NamedCurve = ExplicitCurveOID(p)
 		default:
 			return nil, fmt.Errorf("EC public key without curve parameters")
 		}
@@ -438,19 +438,19 @@ func ParsePublicKeyInfo(spki []byte) (*PublicKeyInfo, error) {
 	return pk, nil
 }
 
-func sinfoParseECParams(alg *cryptobyte.String) (*ECParameters, error) {
+func sinfoParseECParams(alg *cryptobyte.String) (*ExplicitECParameters, error) {
 	var ps, field, curve cryptobyte.String
 	var fieldType asn1.ObjectIdentifier
 	var ver int64
 	var a, b, base []byte
-	p := &ECParameters{P: new(big.Int), N: new(big.Int)}
+	p := &ExplicitECParameters{P: new(big.Int), N: new(big.Int)}
 	if !alg.ReadASN1(&ps, cbasn1.SEQUENCE) || !ps.ReadASN1Integer(&ver) ||
 		!ps.ReadASN1(&field, cbasn1.SEQUENCE) || !field.ReadASN1ObjectIdentifier(&fieldType) || !field.ReadASN1Integer(p.P) ||
 		!ps.ReadASN1(&curve, cbasn1.SEQUENCE) || !curve.ReadASN1Bytes(&a, cbasn1.OCTET_STRING) || !curve.ReadASN1Bytes(&b, cbasn1.OCTET_STRING) ||
 		!ps.ReadASN1Bytes(&base, cbasn1.OCTET_STRING) || !ps.ReadASN1Integer(p.N) {
 		return nil, fmt.Errorf("malformed explicit EC parameters")
 	}
-	if !fieldType.Equal(oidPrimeFld) {
+	if !fieldType.Equal(sinfoOIDPrimeField) {
 		return nil, fmt.Errorf("EC parameters over a field other than a prime field")
 	}
 	if ps.PeekASN1Tag(cbasn1.INTEGER) {
@@ -493,9 +493,9 @@ var ldsKnownCurves = []struct {
 		"6B17D1F2E12C4247F8BCE6E563A440F277037D812DEB33A0F4A13945D898C296"},
 }
 
-// ECCurveOID returns the OID of the curve whose prime, a and generator
+// ExplicitCurveOID returns the OID of the curve whose prime, a and generator
 // match the explicit parameters, or nil.
-func ECCurveOID(p *ECParameters) asn1.ObjectIdentifier {
+func ExplicitCurveOID(p *ExplicitECParameters) asn1.ObjectIdentifier {
 	for _, c := range ldsKnownCurves {
 		pp, _ := new(big.Int).SetString(c.p, 16)
 		a, _ := new(big.Int).SetString(c.a, 16)

@@ -88,7 +88,7 @@ func TestDG14RealAT(t *testing.T) {
 	if !pk.Protocol.Equal(OIDChipAuthenticationPublicKeyECDH) {
 		t.Errorf("protocol %v", pk.Protocol)
 	}
-	k, err := ParsePublicKeyInfo(pk.SubjectPublicKeyInfo)
+	k, err := ParseSubjectPublicKey(pk.SubjectPublicKeyInfo)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -172,7 +172,7 @@ func FuzzParseSecurityInfos(f *testing.F) {
 		}
 		for _, s := range ss {
 			if s.SubjectPublicKeyInfo != nil {
-				_, _ = ParsePublicKeyInfo(s.SubjectPublicKeyInfo)
+				_, _ = ParseSubjectPublicKey(s.SubjectPublicKeyInfo)
 			}
 		}
 	})

@@ -47,7 +47,7 @@ func (o *LDSSecurityObject) Hash(n int) []byte {
 // into a version 0 security object, groups in ascending order.
 func NewLDSSecurityObject(dgs map[int][]byte, h crypto.Hash) (*LDSSecurityObject, error) {
 	if _, ok := cms.OIDFromHash(h); !ok || !h.Available() {
-		return nil, &UnsupportedAlgorithmError{Err: &cms.UnsupportedAlgorithmError{What: "digest", Name: h.String()}}
+		return nil, &SODAlgorithmError{Err: &cms.UnsupportedAlgorithmError{What: "digest", Name: h.String()}}
 	}
 	o := &LDSSecurityObject{HashAlgorithm: h}
 	var ns []int
@@ -118,7 +118,7 @@ func ParseLDSSecurityObject(b []byte) (*LDSSecurityObject, error) {
 	o := &LDSSecurityObject{Version: int(v)}
 	h, ok := cms.HashFromOID(alg.Algorithm)
 	if !ok {
-		return nil, &UnsupportedAlgorithmError{Err: &cms.UnsupportedAlgorithmError{What: "data group hash", Name: alg.Algorithm.String()}}
+		return nil, &SODAlgorithmError{Err: &cms.UnsupportedAlgorithmError{What: "data group hash", Name: alg.Algorithm.String()}}
 	}
 	o.HashAlgorithm = h
 	switch string(alg.Parameters) {
@@ -281,7 +281,7 @@ func SignSOD(obj *LDSSecurityObject, o SODSignOptions) ([]byte, error) {
 	if err != nil {
 		var ua *cms.UnsupportedAlgorithmError
 		if errors.As(err, &ua) {
-			return nil, &UnsupportedAlgorithmError{Err: err}
+			return nil, &SODAlgorithmError{Err: err}
 		}
 		return nil, fmt.Errorf("EF.SOD: %w", err)
 	}

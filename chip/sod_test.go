@@ -106,7 +106,7 @@ func TestLDSSecurityObjectBSI2008(t *testing.T) {
 	}
 	// MD5 is refused with a typed error.
 	md5 := bytes.Replace(b, []byte{0x06, 0x05, 0x2B, 0x0E, 0x03, 0x02, 0x1A}, []byte{0x06, 0x05, 0x2B, 0x0E, 0x03, 0x02, 0x19}, 1)
-	var ua *UnsupportedAlgorithmError
+	var ua *SODAlgorithmError
 	if _, err := ParseLDSSecurityObject(md5); !errors.As(err, &ua) {
 		t.Errorf("unknown hash: %v", err)
 	}
@@ -295,7 +295,7 @@ func TestSODNegative(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		var ua *UnsupportedAlgorithmError
+		var ua *SODAlgorithmError
 		if r := s2.Verify(dgs, sodTrust(p), sodNow); !errors.As(r.Signature, &ua) {
 			t.Errorf("sig %v", r.Signature)
 		}

@@ -50,12 +50,12 @@ var ErrSODSignature = errors.New("EF.SOD signature does not verify with the Docu
 // and none was supplied.
 var ErrNoDSCertificate = errors.New("EF.SOD names a Document Signer certificate that is neither embedded nor supplied")
 
-// UnsupportedAlgorithmError wraps an algorithm this package cannot check
+// SODAlgorithmError wraps an algorithm this package cannot check
 // (digest, signature or key).
-type UnsupportedAlgorithmError struct{ Err error }
+type SODAlgorithmError struct{ Err error }
 
-func (e *UnsupportedAlgorithmError) Error() string { return "EF.SOD: " + e.Err.Error() }
-func (e *UnsupportedAlgorithmError) Unwrap() error { return e.Err }
+func (e *SODAlgorithmError) Error() string { return "EF.SOD: " + e.Err.Error() }
+func (e *SODAlgorithmError) Unwrap() error { return e.Err }
 
 // Trust is what passive authentication checks the Document Signer
 // against.
@@ -175,7 +175,7 @@ func (s *SOD) Verify(dgs map[int][]byte, trust Trust, at time.Time) *SODReport {
 	}
 	h, err := si.DigestHash()
 	if err != nil {
-		r.MessageDigest = &UnsupportedAlgorithmError{Err: err}
+		r.MessageDigest = &SODAlgorithmError{Err: err}
 	} else if md, err := si.MessageDigest(); err != nil {
 		r.MessageDigest = fmt.Errorf("%w: %v", ErrMessageDigestMismatch, err)
 	} else {
@@ -200,11 +200,11 @@ func (s *SOD) Verify(dgs map[int][]byte, trust Trust, at time.Time) *SODReport {
 		return r
 	}
 	if ds.PublicKey == nil {
-		r.Signature = &UnsupportedAlgorithmError{Err: pki.ErrUnsupportedKey}
+		r.Signature = &SODAlgorithmError{Err: pki.ErrUnsupportedKey}
 	} else if err := si.VerifySignature(ds.PublicKey, s.signed.Content); err != nil {
 		var ua *cms.UnsupportedAlgorithmError
 		if errors.As(err, &ua) {
-			r.Signature = &UnsupportedAlgorithmError{Err: err}
+			r.Signature = &SODAlgorithmError{Err: err}
 		} else {
 			r.Signature = fmt.Errorf("%w (%v)", ErrSODSignature, err)
 		}
