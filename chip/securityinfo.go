@@ -348,7 +348,9 @@ func (d *DG15) Encode() ([]byte, error) {
 }
 
 // PublicKey returns the decoded key fields.
-func (d *DG15) PublicKey() (*SubjectPublicKey, error) { return ParseSubjectPublicKey(d.SubjectPublicKeyInfo) }
+func (d *DG15) PublicKey() (*SubjectPublicKey, error) {
+	return ParseSubjectPublicKey(d.SubjectPublicKeyInfo)
+}
 
 // CryptoPublicKey returns the key as *rsa.PublicKey or *ecdsa.PublicKey
 // (NIST or brainpool curve, named or explicit parameters).
@@ -362,11 +364,11 @@ func (d *DG15) CryptoPublicKey() (crypto.PublicKey, error) {
 
 // Object identifiers of public-key algorithms and EC parameters.
 var (
-	sinfoOIDRSA     = asn1.ObjectIdentifier{1, 2, 840, 113549, 1, 1, 1}
-	sinfoOIDEC      = asn1.ObjectIdentifier{1, 2, 840, 10045, 2, 1}
-	sinfoOIDDH      = asn1.ObjectIdentifier{1, 2, 840, 10046, 2, 1}
-	sinfoOIDPrimeField  = asn1.ObjectIdentifier{1, 2, 840, 10045, 1, 1}
-	sinfoOIDRSAPSS = asn1.ObjectIdentifier{1, 2, 840, 113549, 1, 1, 10}
+	sinfoOIDRSA        = asn1.ObjectIdentifier{1, 2, 840, 113549, 1, 1, 1}
+	sinfoOIDEC         = asn1.ObjectIdentifier{1, 2, 840, 10045, 2, 1}
+	sinfoOIDDH         = asn1.ObjectIdentifier{1, 2, 840, 10046, 2, 1}
+	sinfoOIDPrimeField = asn1.ObjectIdentifier{1, 2, 840, 10045, 1, 1}
+	sinfoOIDRSAPSS     = asn1.ObjectIdentifier{1, 2, 840, 113549, 1, 1, 10}
 )
 
 // SubjectPublicKey is a decoded SubjectPublicKeyInfo: RSA (N, E) or EC (a
