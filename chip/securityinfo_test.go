@@ -2,9 +2,11 @@ package chip
 
 import (
 	"bytes"
+	"crypto/ecdsa"
 	"crypto/rsa"
 	"encoding/asn1"
 	"encoding/hex"
+	"github.com/cccd-vn/cccd/pki"
 	"strings"
 	"testing"
 )
@@ -97,6 +99,16 @@ func TestDG14RealAT(t *testing.T) {
 	}
 	if !strings.EqualFold(hex.EncodeToString(k.Point), v.CA.ChipCAKey) {
 		t.Error("CA public point differs")
+	}
+	// The explicit parameters resolve to the brainpool curve as a usable
+	// crypto key.
+	ck, err := pki.ParsePublicKey(pk.SubjectPublicKeyInfo)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ek, ok := ck.(*ecdsa.PublicKey)
+	if !ok || ek.Curve.Params().Name != "brainpoolP256r1" || !strings.EqualFold(ek.X.Text(16), strings.TrimLeft(v.CA.ChipCAKey[2:66], "0")) {
+		t.Errorf("crypto key %T", ck)
 	}
 }
 

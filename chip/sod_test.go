@@ -171,6 +171,9 @@ var sodAlgs = []struct {
 	{"ecdsa-p521", crypto.SHA512, false},
 	{"rsa-2048", crypto.SHA256, false},
 	{"rsa-pss-2048", crypto.SHA256, true},
+	{"ecdsa-brainpool256", crypto.SHA256, false},
+	{"ecdsa-brainpool384", crypto.SHA384, false},
+	{"ecdsa-brainpool512", crypto.SHA512, false},
 }
 
 func TestSODSignVerifyAndTamper(t *testing.T) {
@@ -434,6 +437,8 @@ func TestSODWeVerifyOpenSSL(t *testing.T) {
 		{"rsa-2048", []string{"-keyid"}, "sha512"},    // SignerInfo v3
 		{"rsa-pss-2048", []string{"-keyopt", "rsa_padding_mode:pss", "-keyopt", "rsa_pss_saltlen:digest"}, "sha256"},
 		{"rsa-2048", []string{"-keyopt", "rsa_padding_mode:pss"}, "sha384"}, // PSS, max salt
+		{"ecdsa-brainpool256", nil, "sha256"},
+		{"ecdsa-brainpool512", []string{"-stream"}, "sha512"},
 	}
 	for _, c := range cases {
 		t.Run(c.alg+"/"+c.md+strings.Join(c.extra, ""), func(t *testing.T) {

@@ -28,7 +28,7 @@ func openssl(t *testing.T, args ...string) string {
 }
 
 func testAlgs() []string {
-	return []string{"ecdsa-p256", "ecdsa-p384", "ecdsa-p521", "rsa-2048", "rsa-pss-2048"}
+	return []string{"ecdsa-p256", "ecdsa-p384", "ecdsa-p521", "rsa-2048", "rsa-pss-2048", "ecdsa-brainpool256", "ecdsa-brainpool384", "ecdsa-brainpool512"}
 }
 
 func TestTestPKIOpenSSL(t *testing.T) {
@@ -146,6 +146,8 @@ func TestLoadSignerRefusesOpenKeyFile(t *testing.T) {
 		{"genpkey", "-algorithm", "EC", "-pkeyopt", "ec_paramgen_curve:P-384", "-out", "OUT"},
 		{"ecparam", "-name", "prime256v1", "-genkey", "-noout", "-out", "OUT"},
 		{"genrsa", "-traditional", "-out", "OUT", "2048"},
+		{"genpkey", "-algorithm", "EC", "-pkeyopt", "ec_paramgen_curve:brainpoolP384r1", "-out", "OUT"},
+		{"ecparam", "-name", "brainpoolP256r1", "-genkey", "-noout", "-out", "OUT"},
 	} {
 		path := filepath.Join(dir, "o.key")
 		os.Remove(path)
