@@ -7,6 +7,7 @@ import (
 	"encoding/asn1"
 	"encoding/hex"
 	"github.com/cccd-vn/cccd/pki"
+	"math/big"
 	"strings"
 	"testing"
 )
@@ -204,4 +205,34 @@ func FuzzParseDG14(f *testing.F) {
 			_, _ = d.PublicKey()
 		}
 	})
+}
+
+func TestDomainParameterInfos(t *testing.T) {
+	// PACEDomainParameterInfo (id-PACE-ECDH-GM, standardized brainpool
+	// parameters as an AlgorithmIdentifier) and
+	// ChipAuthenticationDomainParameterInfo with a key id.
+	alg := "301406072A8648CE3D020106092B2403030208010107"
+	infos := SecurityInfos{
+		{Kind: SecurityInfoPACEDomainParameters, Protocol: asn1.ObjectIdentifier{0, 4, 0, 127, 0, 7, 2, 2, 4, 2}, DomainParameter: ldsUnhex(t, alg), ParameterID: 10},
+		{Kind: SecurityInfoChipAuthenticationDomainParameters, Protocol: asn1.ObjectIdentifier{0, 4, 0, 127, 0, 7, 2, 2, 3, 2}, DomainParameter: ldsUnhex(t, alg), KeyID: big.NewInt(1)},
+	}
+	b, err := infos.Encode()
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := ParseSecurityInfos(b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p[0].Kind != SecurityInfoPACEDomainParameters || p[0].ParameterID != 10 || !bytes.Equal(p[0].DomainParameter, ldsUnhex(t, alg)) ||
+		p[1].Kind != SecurityInfoChipAuthenticationDomainParameters || p[1].KeyID.Int64() != 1 {
+		t.Errorf("%+v", p)
+	}
+	out, _ := p.Encode()
+	if !bytes.Equal(out, b) {
+		t.Error("round trip differs")
+	}
+	if ClassifySecurityInfo(asn1.ObjectIdentifier{0, 4, 0, 127, 0, 7, 2, 2, 4, 2}).String() != "PACEDomainParameterInfo" {
+		t.Error("classification name")
+	}
 }
