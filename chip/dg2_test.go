@@ -41,6 +41,7 @@ func TestDG2RoundTrip(t *testing.T) {
 	}{
 		{"jpeg small", small, "jpeg", ImageDataJPEG},
 		{"jpeg big", big, "jpeg", ImageDataJPEG},
+		{"jpeg 100 KB", append(append([]byte{}, small...), make([]byte, 100*1024-len(small))...), "jpeg", ImageDataJPEG},
 		{"jp2", ldsTestJP2, "jp2", ImageDataJPEG2000},
 		{"j2k codestream", append([]byte{0xFF, 0x4F, 0xFF, 0x51}, make([]byte, 100)...), "j2k", ImageDataJPEG2000},
 	}
@@ -83,8 +84,8 @@ func TestDG2RoundTrip(t *testing.T) {
 			if i := bytes.Index(b, []byte{0x5F, 0x2E}); i < 0 || !bytes.Contains(b[i:i+16], []byte("FAC\x00010\x00")) {
 				t.Error("5F2E data block does not hold the FAC record")
 			}
-			if len(tt.photo) > 0xffff && b[1] != 0x83 {
-				t.Errorf("length form %02X", b[1])
+			if len(tt.photo) > 0xffff && (b[1] != 0x83 || b[5] != 0x7F || b[6] != 0x61 || b[7] != 0x83) {
+				t.Errorf("length form % X", b[:8])
 			}
 		})
 	}
