@@ -39,7 +39,7 @@ func TestDG2RealJPEG2000(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		fi, err := NewFaceImage(photo, 96, 128, GenderUnspecified)
+		fi, err := NewFaceImageFromPhoto(photo, GenderUnspecified)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -49,6 +49,9 @@ func TestDG2RealJPEG2000(t *testing.T) {
 			t.Fatal(err)
 		}
 		got := d.Faces[0].Record.Images[0]
+		if got.Width != 96 || got.Height != 128 {
+			t.Errorf("%s: size %dx%d read from the photo", ext, got.Width, got.Height)
+		}
 		if got.ImageFormat() != ext || got.ImageDataType != ImageDataJPEG2000 || string(got.Image) != string(photo) {
 			t.Errorf("%s: format %q type %d", ext, got.ImageFormat(), got.ImageDataType)
 		}

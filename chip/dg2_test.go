@@ -89,6 +89,14 @@ func TestDG2RoundTrip(t *testing.T) {
 			}
 		})
 	}
+	if fi, err := NewFaceImageFromPhoto(big, GenderMale); err != nil || fi.Width != 420 || fi.Height != 560 {
+		t.Errorf("JPEG size: %v", err)
+	}
+	for _, bad := range [][]byte{[]byte("GIF89a"), {0xFF, 0xD8, 0xFF, 0x00}, ldsTestJP2[:20], {0xFF, 0x4F, 0xFF, 0x51}} {
+		if _, err := NewFaceImageFromPhoto(bad, 0); err == nil {
+			t.Errorf("size of % X accepted", bad)
+		}
+	}
 	if _, err := NewFaceImage([]byte("GIF89a"), 1, 1, 0); err == nil {
 		t.Error("GIF accepted")
 	}
@@ -119,7 +127,9 @@ func FuzzParseDG2(f *testing.F) {
 	fi.FeaturePoints = []FeaturePoint{{1, 2, 3, 4, 5}}
 	b, _ := (&DG2{Faces: []FaceTemplate{NewFaceTemplate(&FaceRecord{Images: []FaceImage{*fi}})}}).Encode()
 	f.Add(b)
+	f.Add(ldsTestJP2)
 	f.Fuzz(func(t *testing.T, b []byte) {
+		_, _ = NewFaceImageFromPhoto(b, 0)
 		d, err := ParseDG2(b)
 		if err != nil {
 			return
