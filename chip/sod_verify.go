@@ -3,6 +3,7 @@ package chip
 import (
 	"bytes"
 	"crypto/subtle"
+	"crypto/x509"
 	"errors"
 	"fmt"
 	"sort"
@@ -49,6 +50,10 @@ var ErrSODSignature = errors.New("EF.SOD signature does not verify with the Docu
 // ErrNoDSCertificate: the SOD carries no certificate matching its signer
 // and none was supplied.
 var ErrNoDSCertificate = errors.New("EF.SOD names a Document Signer certificate that is neither embedded nor supplied")
+
+// ErrDSKeyUsage: the signer's certificate is a CA or lacks the
+// digitalSignature key usage, so it is no Document Signer certificate.
+var ErrDSKeyUsage = errors.New("the signer certificate is not a Document Signer certificate (CA, or no digitalSignature key usage)")
 
 // SODAlgorithmError wraps an algorithm this package cannot check
 // (digest, signature or key).
@@ -161,7 +166,8 @@ func (o *LDSSecurityObject) CheckDataGroups(dgs map[int][]byte) []DGCheck {
 	return out
 }
 
-// Verify runs passive authentication: the data-group hashes, the
+// Verify runs passive authentication (of the first SignerInfo, the only
+// one an EF.SOD has): the data-group hashes, the
 // content-type and message-digest attributes, the signature, the DS
 // certificate's chain to a trusted CSCA, its validity at time at, and its
 // revocation status.
@@ -212,6 +218,11 @@ func (s *SOD) Verify(dgs map[int][]byte, trust Trust, at time.Time) *SODReport {
 
 	csca, err := pki.FindIssuer(ds, trust.CSCAs)
 	r.Chain, r.CSCA = err, csca
+	if err == nil && (ds.IsCA || ds.KeyUsage != 0 && ds.KeyUsage&x509.KeyUsageDigitalSignature == 0) {
+		// ICAO 9303-12 §7.1.1.3: a Document Signer certificate is an end
+		// entity with digitalSignature.
+		r.Chain = &pki.ChainError{Issuer: csca.Subject.String(), Err: ErrDSKeyUsage}
+	}
 	if err := pki.CheckValidity(ds, at); err != nil {
 		r.Validity = err
 	} else if csca != nil {
