@@ -18,8 +18,9 @@ import (
 )
 
 var (
-	oidPublicKeyRSA   = asn1.ObjectIdentifier{1, 2, 840, 113549, 1, 1, 1}
-	oidPublicKeyECDSA = asn1.ObjectIdentifier{1, 2, 840, 10045, 2, 1}
+	oidPublicKeyRSA    = asn1.ObjectIdentifier{1, 2, 840, 113549, 1, 1, 1}
+	oidPublicKeyECDSA  = asn1.ObjectIdentifier{1, 2, 840, 10045, 2, 1}
+	oidPublicKeyRSAPSS = asn1.ObjectIdentifier{1, 2, 840, 113549, 1, 1, 10}
 )
 
 // namedCurve ties a curve OID to its implementation. nist marks the curves
@@ -82,6 +83,10 @@ func ParsePublicKey(spki []byte) (crypto.PublicKey, error) {
 	switch {
 	case oid.Equal(oidPublicKeyRSA):
 		return x509.ParsePKIXPublicKey(spki)
+	case oid.Equal(oidPublicKeyRSAPSS):
+		// id-RSASSA-PSS as the key algorithm (RFC 4055 §1.2), used by some
+		// Document Signers; crypto/x509 does not read it.
+		return x509.ParsePKCS1PublicKey(bits.Bytes)
 	case oid.Equal(oidPublicKeyECDSA):
 		var nc *namedCurve
 		if alg.PeekASN1Tag(cbasn1.SEQUENCE) {

@@ -3,6 +3,7 @@ package pki
 import (
 	"bytes"
 	"crypto"
+	"crypto/rsa"
 	"crypto/x509"
 	"errors"
 	"math/big"
@@ -266,5 +267,24 @@ func TestParsePublicKeyExplicitParams(t *testing.T) {
 	want, _ := ParsePublicKey(named)
 	if !want.(interface{ Equal(crypto.PublicKey) bool }).Equal(pub) {
 		t.Error("explicit-parameter key differs from the named-curve one")
+	}
+}
+
+func TestParsePublicKeyRSAPSS(t *testing.T) {
+	// An RSASSA-PSS key (id-RSASSA-PSS in the SubjectPublicKeyInfo), as
+	// openssl writes it.
+	dir := t.TempDir()
+	key := filepath.Join(dir, "pss.key")
+	openssl(t, "genpkey", "-algorithm", "RSA-PSS", "-pkeyopt", "rsa_keygen_bits:2048", "-out", key)
+	spki, err := exec.Command("openssl", "pkey", "-in", key, "-pubout", "-outform", "DER").Output()
+	if err != nil {
+		t.Fatal(err)
+	}
+	pub, err := ParsePublicKey(spki)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if k, ok := pub.(*rsa.PublicKey); !ok || k.N.BitLen() != 2048 {
+		t.Errorf("%T", pub)
 	}
 }
