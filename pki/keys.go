@@ -199,8 +199,18 @@ func parsePrivateKey(der []byte) (crypto.Signer, error) {
 		var alg cryptobyte.String
 		var a, c asn1.ObjectIdentifier
 		var inner []byte
-		if !seq.ReadASN1(&alg, cbasn1.SEQUENCE) || !alg.ReadASN1ObjectIdentifier(&a) || !a.Equal(oidPublicKeyECDSA) ||
-			!alg.ReadASN1ObjectIdentifier(&c) || !seq.ReadASN1Bytes(&inner, cbasn1.OCTET_STRING) {
+		if !seq.ReadASN1(&alg, cbasn1.SEQUENCE) || !alg.ReadASN1ObjectIdentifier(&a) {
+			return nil, errors.New("malformed PKCS#8 key")
+		}
+		if a.Equal(oidPublicKeyRSAPSS) {
+			// An RSA key restricted to PSS (openssl genpkey -algorithm
+			// RSA-PSS): the inner key is PKCS#1.
+			if !seq.ReadASN1Bytes(&inner, cbasn1.OCTET_STRING) {
+				return nil, errors.New("malformed PKCS#8 key")
+			}
+			return x509.ParsePKCS1PrivateKey(inner)
+		}
+		if !a.Equal(oidPublicKeyECDSA) || !alg.ReadASN1ObjectIdentifier(&c) || !seq.ReadASN1Bytes(&inner, cbasn1.OCTET_STRING) {
 			return nil, fmt.Errorf("%w in PKCS#8", ErrUnsupportedKey)
 		}
 		return parseSEC1(inner, c)

@@ -287,4 +287,12 @@ func TestParsePublicKeyRSAPSS(t *testing.T) {
 	if k, ok := pub.(*rsa.PublicKey); !ok || k.N.BitLen() != 2048 {
 		t.Errorf("%T", pub)
 	}
+	os.Chmod(key, 0o600)
+	s, err := LoadSigner(key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !s.Public().(*rsa.PublicKey).Equal(pub) {
+		t.Error("private key does not match")
+	}
 }
