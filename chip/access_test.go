@@ -24,7 +24,7 @@ type accessVectors struct {
 			DateOfBirth    string `json:"date_of_birth"`
 			DateOfExpiry   string `json:"date_of_expiry"`
 		} `json:"mrz"`
-		Values map[string]string `json:"values"`
+		Values map[string]string           `json:"values"`
 		APDUs  []struct{ Cmd, Rsp string } `json:"apdus"`
 	} `json:"bac_appendix_d"`
 	Long struct {
@@ -41,8 +41,8 @@ type accessVectors struct {
 			RspPlain     string `json:"rsp_plain"`
 		} `json:"steps"`
 	} `json:"sm_3des_appendix_d4"`
-	G1 paceVector `json:"pace_gm_ecdh_g1"`
-	G2 paceVector `json:"pace_gm_dh_g2"`
+	G1  paceVector `json:"pace_gm_ecdh_g1"`
+	G2  paceVector `json:"pace_gm_dh_g2"`
 	KDF struct {
 		CANKPi string `json:"can_123456_k_pi_aes128"`
 		Cases  []struct {
