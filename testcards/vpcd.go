@@ -161,6 +161,12 @@ func (v *VPCD) serveConn(ctx context.Context, conn net.Conn) error {
 		}
 		start := time.Now()
 		resp := v.Applet.Process(buf)
+		if t, ok := v.Applet.(interface{ Torn() bool }); ok && t.Torn() {
+			// A torn card answers nothing: drop the connection, as a
+			// card pulled from the field would; pcscd sees it removed.
+			v.Applet.PowerOff()
+			return errors.New("card torn (fault)")
+		}
 		if v.Exchange != nil {
 			v.Exchange(buf, resp, time.Since(start))
 		}

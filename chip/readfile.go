@@ -1,0 +1,181 @@
+package chip
+
+import (
+	"errors"
+	"fmt"
+
+	"github.com/cccd-vn/cccd/apdu"
+)
+
+// Reading elementary files (ICAO 9303-10 §3, ISO/IEC 7816-4 §11.2): one
+// SELECT by file identifier, then READ BINARY with the largest answer the
+// card gives — extended length when it takes it, else 223 bytes under
+// secure messaging (so that the protected answer fits 256 bytes) or 256
+// in plain — and READ BINARY with odd INS (offset in DO 54) beyond 32767.
+
+// shortLeSM is the largest plain chunk whose protected answer still fits
+// a short response: DO87 header, padding and DO99/DO8E take the rest.
+const shortLeSM = 0xDF
+
+// ErrFileAccess reports a file the chip refuses to give (6982), such as
+// DG3/DG4 without EAC terminal authentication.
+var ErrFileAccess = errors.New("the chip refuses access to this file")
+
+// FileReader reads files from a card, remembering what the card takes.
+type FileReader struct {
+	card *apdu.Card
+	// extended: 0 not tried yet, 1 works, -1 refused.
+	extended int
+	// NoExtended never tries extended length.
+	NoExtended bool
+}
+
+// NewFileReader returns a reader for card.
+func NewFileReader(card *apdu.Card) *FileReader { return &FileReader{card: card} }
+
+// ExtendedLength reports whether the card answered an extended-length read.
+func (r *FileReader) ExtendedLength() bool { return r.extended == 1 }
+
+// ReadFile selects a file by identifier and reads it whole. The length
+// comes from the TLV header of the first chunk, so no extra APDU is spent
+// on it; a card that gives fewer bytes than asked is read on from there.
+func (r *FileReader) ReadFile(fid uint16) ([]byte, error) {
+	name := FileName(fid)
+	if _, err := r.card.Send(apdu.Command{INS: 0xA4, P1: 0x02, P2: 0x0C, Data: []byte{byte(fid >> 8), byte(fid)}}); err != nil {
+		return nil, readErr(name, err)
+	}
+	var data []byte
+	total := -1
+	for total < 0 || len(data) < total {
+		want := r.chunk()
+		if total >= 0 {
+			want = min(want, total-len(data))
+		}
+		chunk, err := r.readAt(len(data), want)
+		if err != nil {
+			return nil, readErr(name, err)
+		}
+		if len(chunk) == 0 {
+			if total < 0 {
+				return nil, fmt.Errorf("reading %s: the file is empty", name)
+			}
+			return nil, fmt.Errorf("reading %s: the chip stopped at %d of %d bytes", name, len(data), total)
+		}
+		data = append(data, chunk...)
+		if total < 0 {
+			n, ok := tlvTotalLength(data)
+			if !ok {
+				if len(data) < 8 {
+					continue
+				}
+				return nil, fmt.Errorf("reading %s: the file does not start with a BER-TLV header", name)
+			}
+			total = n
+		}
+	}
+	return data[:total], nil
+}
+
+func (r *FileReader) chunk() int {
+	if r.extended == 1 {
+		return apdu.MaxExtendedLe
+	}
+	if r.card.Secured() {
+		return shortLeSM
+	}
+	return apdu.MaxShortLe
+}
+
+// readAt reads up to n bytes at offset, trying extended length once.
+func (r *FileReader) readAt(offset, n int) ([]byte, error) {
+	if r.extended == 0 && !r.NoExtended && n >= r.chunk() {
+		data, err := r.readCmd(offset, apdu.MaxExtendedLe, true)
+		if err == nil {
+			r.extended = 1
+			return data, nil
+		}
+		var se *apdu.StatusError
+		if !errors.As(err, &se) || errors.Is(err, apdu.ErrSecurityStatus) || errors.Is(err, apdu.ErrFileNotFound) {
+			return nil, err
+		}
+		r.extended = -1
+		n = min(n, r.chunk())
+	}
+	return r.readCmd(offset, n, r.extended == 1)
+}
+
+func (r *FileReader) readCmd(offset, n int, extended bool) ([]byte, error) {
+	if offset <= 0x7FFF {
+		return r.card.Send(apdu.Command{INS: 0xB0, P1: byte(offset >> 8), P2: byte(offset), Ne: n, Extended: extended})
+	}
+	// Odd INS: the offset travels in DO 54, the data comes back in DO 53.
+	off := []byte{byte(offset >> 16), byte(offset >> 8), byte(offset)}
+	resp, err := r.card.Send(apdu.Command{INS: 0xB1, Data: apdu.EncodeTLV(0x54, off), Ne: n, Extended: extended})
+	if err != nil {
+		return nil, err
+	}
+	rd := apdu.TLVReader(resp)
+	var v []byte
+	if !rd.ReadBytes(0x53, &v) {
+		return nil, fmt.Errorf("READ BINARY (odd INS): answer is not a 53 data object")
+	}
+	return v, nil
+}
+
+// tlvTotalLength returns the length of the TLV object at the start of b
+// (header included) once b holds its whole header.
+func tlvTotalLength(b []byte) (int, bool) {
+	i := 1
+	if len(b) == 0 {
+		return 0, false
+	}
+	if b[0]&0x1F == 0x1F {
+		for i < len(b) && b[i]&0x80 != 0 {
+			i++
+		}
+		i++
+	}
+	if i >= len(b) {
+		return 0, false
+	}
+	l := int(b[i])
+	i++
+	if l > 0x80 {
+		nb := l & 0x7F
+		if nb > 3 || i+nb > len(b) {
+			return 0, false
+		}
+		l = 0
+		for k := 0; k < nb; k++ {
+			l = l<<8 | int(b[i+k])
+		}
+		i += nb
+	} else if l == 0x80 {
+		return 0, false
+	}
+	return i + l, true
+}
+
+func readErr(name string, err error) error {
+	if errors.Is(err, apdu.ErrSecurityStatus) {
+		return fmt.Errorf("reading %s: %w (%v)", name, ErrFileAccess, err)
+	}
+	return fmt.Errorf("reading %s: %w", name, err)
+}
+
+// FileName names a file identifier as the standard does.
+func FileName(fid uint16) string {
+	switch {
+	case fid == 0x011E:
+		return "EF.COM"
+	case fid == 0x011D:
+		return "EF.SOD"
+	case fid == 0x011C:
+		return "EF.CardAccess"
+	case fid == 0x2F01:
+		return "EF.ATR/INFO"
+	case fid >= 0x0101 && fid <= 0x0110:
+		return fmt.Sprintf("DG%d", fid-0x0100)
+	}
+	return fmt.Sprintf("EF %04X", fid)
+}

@@ -1,0 +1,530 @@
+package testcards
+
+import (
+	"bytes"
+	"crypto"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/rsa"
+	"encoding/asn1"
+	"errors"
+	"fmt"
+	"io"
+	"math/big"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/cccd-vn/cccd/apdu"
+	"github.com/cccd-vn/cccd/chip"
+	"github.com/cccd-vn/cccd/internal/brainpool"
+)
+
+// AID is the eMRTD application identifier (ICAO 9303-10 §3.3.1).
+var AID = []byte{0xA0, 0x00, 0x00, 0x02, 0x47, 0x10, 0x01}
+
+// Well-known file identifiers.
+const (
+	FIDCardAccess uint16 = 0x011C
+	FIDSOD        uint16 = 0x011D
+	FIDCOM        uint16 = 0x011E
+	FIDATRInfo    uint16 = 0x2F01
+)
+
+// EmulatorATR is the ATR of the emulated eMRTD: T=1 with "cccd-emrtd" as
+// historical bytes.
+var EmulatorATR = BuildATR([]byte("cccd-emrtd"))
+
+// ErrTorn is what the in-process transport returns when a tearing fault
+// cuts the card's power: the command was not answered.
+var ErrTorn = errors.New("emulated card torn: it lost power before answering (fault tear_after)")
+
+// Faults are QA's switches, stored in the image.
+type Faults struct {
+	// TearAfter cuts the power when the card receives its Nth APDU after
+	// power-on (1-based): the APDU is not processed. One shot: it clears
+	// itself when it fires.
+	TearAfter int `json:"tear_after,omitempty"`
+	// StatusWords answer chosen commands with a chosen status word.
+	StatusWords []StatusFault `json:"status_words,omitempty"`
+	// DelayMS slows every APDU down.
+	DelayMS int `json:"delay_ms,omitempty"`
+	// BadMAC corrupts the MAC of every protected response.
+	BadMAC bool `json:"bad_mac,omitempty"`
+}
+
+// StatusFault answers SW to commands with instruction INS (hex, e.g.
+// "B0"; empty: any), or only to the Nth APDU after power-on when APDU > 0.
+type StatusFault struct {
+	INS  string `json:"ins,omitempty"`
+	APDU int    `json:"apdu,omitempty"`
+	SW   string `json:"sw"`
+}
+
+// Emulator is an eMRTD applet over a card image: a testcards.Applet for
+// the vpcd reader and an apdu.Transport for in-process use. It is safe for
+// use from several goroutines (commands are serialized, as on a card).
+type Emulator struct {
+	mu   sync.Mutex
+	path string
+	img  *Image
+	rnd  io.Reader
+
+	selected bool // eMRTD application selected
+	current  *File
+	session  *apdu.SecureMessaging
+	bac      *chip.BACChip
+	pace     *chip.PACEChip
+	apdus    int
+	torn     bool
+	saveErr  error
+}
+
+// Open loads a card image; every change of state is saved back to path.
+func Open(path string) (*Emulator, error) {
+	img, err := LoadImage(path)
+	if err != nil {
+		return nil, err
+	}
+	e := NewEmulator(img, path)
+	e.PowerOn()
+	return e, nil
+}
+
+// NewEmulator runs an image in memory; with path set, changes are saved.
+func NewEmulator(img *Image, path string) *Emulator {
+	return &Emulator{img: img, path: path, rnd: rand.Reader}
+}
+
+// SetRandom replaces the card's random source (for replaying examples).
+func (e *Emulator) SetRandom(r io.Reader) { e.mu.Lock(); e.rnd = r; e.mu.Unlock() }
+
+// Image returns the card's state (callers must not change it while the
+// card runs).
+func (e *Emulator) Image() *Image { return e.img }
+
+// Close saves the image.
+func (e *Emulator) Close() error {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	return e.save()
+}
+
+// SaveError reports the last failure to save the image.
+func (e *Emulator) SaveError() error { e.mu.Lock(); defer e.mu.Unlock(); return e.saveErr }
+
+func (e *Emulator) save() error {
+	if e.path == "" {
+		return nil
+	}
+	err := e.img.Save(e.path)
+	e.saveErr = err
+	return err
+}
+
+// ATR returns the answer to reset.
+func (e *Emulator) ATR() []byte { return EmulatorATR }
+
+// PowerOn is a cold start: sessions and selections are gone.
+func (e *Emulator) PowerOn() {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	e.resetLocked()
+	e.img.Counters.PowerOns++
+}
+
+// PowerOff cuts the power.
+func (e *Emulator) PowerOff() { e.mu.Lock(); e.resetLocked(); e.mu.Unlock() }
+
+// Reset is a warm reset.
+func (e *Emulator) Reset() { e.mu.Lock(); e.resetLocked(); e.mu.Unlock() }
+
+func (e *Emulator) resetLocked() {
+	e.selected, e.current, e.session, e.bac, e.pace = false, nil, nil, nil, nil
+	e.apdus, e.torn = 0, false
+}
+
+// Transmit is the in-process transport: like Process, but a tearing fault
+// is an error, as a card that lost power answers nothing. The next
+// command finds the card powered up again.
+func (e *Emulator) Transmit(cmd []byte) ([]byte, error) {
+	resp := e.Process(cmd)
+	e.mu.Lock()
+	torn := e.torn
+	if torn {
+		e.resetLocked()
+		e.img.Counters.PowerOns++
+	}
+	e.mu.Unlock()
+	if torn {
+		return nil, ErrTorn
+	}
+	return resp, nil
+}
+
+// Torn reports whether the last command tore the card (the vpcd server
+// then drops the connection).
+func (e *Emulator) Torn() bool { e.mu.Lock(); defer e.mu.Unlock(); return e.torn }
+
+func swResp(sw apdu.SW) []byte { return apdu.Response{SW: sw}.Bytes() }
+
+// Process answers one command APDU.
+func (e *Emulator) Process(raw []byte) []byte {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	e.apdus++
+	f := &e.img.Faults
+	if f.DelayMS > 0 {
+		time.Sleep(time.Duration(f.DelayMS) * time.Millisecond)
+	}
+	if f.TearAfter > 0 && e.apdus >= f.TearAfter {
+		f.TearAfter = 0
+		e.torn = true
+		e.save()
+		return nil
+	}
+	cmd, err := apdu.ParseCommand(raw)
+	if err != nil {
+		return swResp(apdu.SWWrongLength)
+	}
+	if cmd.CLA&0x0C == 0x0C {
+		return e.processProtected(raw)
+	}
+	if e.session != nil {
+		// A plain command ends the secure session (ISO/IEC 7816-4 §6).
+		e.session = nil
+	}
+	resp, sm := e.handle(cmd, false)
+	if sm != nil {
+		e.session = sm
+	}
+	return resp.Bytes()
+}
+
+// handle applies the status-word faults and the length limits, then runs
+// the command. Protected commands come here unwrapped, so that every
+// answer to them — refusals included — goes back protected and both
+// sides' counters stay in step.
+func (e *Emulator) handle(cmd apdu.Command, secure bool) (apdu.Response, *apdu.SecureMessaging) {
+	for _, sf := range e.img.Faults.StatusWords {
+		if (sf.APDU == 0 || sf.APDU == e.apdus) && (sf.INS == "" || strings.EqualFold(sf.INS, fmt.Sprintf("%02X", cmd.INS))) {
+			if sw, err := strconv.ParseUint(sf.SW, 16, 16); err == nil {
+				return apdu.Response{SW: apdu.SW(sw)}, nil
+			}
+		}
+	}
+	if cmd.IsExtended() && !e.img.ExtendedLength {
+		return apdu.Response{SW: apdu.SWWrongLength}, nil
+	}
+	return e.dispatch(cmd, secure)
+}
+
+func (e *Emulator) processProtected(raw []byte) []byte {
+	if e.session == nil {
+		return swResp(apdu.SWSecureMessagingNotSupp)
+	}
+	cmd, err := e.session.UnwrapCommand(raw)
+	if err != nil {
+		e.session = nil
+		return swResp(apdu.SWSMDataObjectsIncorrect)
+	}
+	sess := e.session
+	resp, newSession := e.handle(cmd, true)
+	out := sess.WrapResponse(resp)
+	if e.img.Faults.BadMAC {
+		out[len(out)-3] ^= 0x01
+	}
+	if newSession != nil {
+		e.session = newSession
+	}
+	return out
+}
+
+// dispatch runs a plain command (unwrapped if it came protected). A
+// returned session replaces the current one (after access control).
+func (e *Emulator) dispatch(cmd apdu.Command, secure bool) (apdu.Response, *apdu.SecureMessaging) {
+	if cmd.CLA&0x10 != 0 && cmd.INS != 0x86 {
+		return apdu.Response{SW: apdu.SWChainingNotSupported}, nil
+	}
+	switch cmd.INS {
+	case 0xA4:
+		return e.selectFile(cmd), nil
+	case 0xB0, 0xB1:
+		return e.readBinary(cmd, secure), nil
+	case 0x84:
+		if e.bacChip() == nil {
+			return apdu.Response{SW: apdu.SWConditionsNotSatisfied}, nil
+		}
+		return e.bac.GetChallenge(cmd), nil
+	case 0x82:
+		if e.bac == nil {
+			return apdu.Response{SW: apdu.SWConditionsNotSatisfied}, nil
+		}
+		r, sm := e.bac.ExternalAuthenticate(cmd)
+		return e.established(r, sm)
+	case 0x22:
+		if cmd.P1 == 0xC1 && cmd.P2 == 0xA4 {
+			p := e.paceChip()
+			if p == nil {
+				return apdu.Response{SW: apdu.SWReferencedDataNotFound}, nil
+			}
+			return p.SetAT(cmd), nil
+		}
+		return apdu.Response{SW: apdu.SWIncorrectP1P2}, nil
+	case 0x86:
+		if e.pace == nil {
+			return apdu.Response{SW: apdu.SWConditionsNotSatisfied}, nil
+		}
+		r, sm := e.pace.GeneralAuthenticate(cmd)
+		return e.established(r, sm)
+	case 0x88:
+		return e.internalAuthenticate(cmd, secure), nil
+	case 0xE0, 0xD6, 0xDA:
+		return e.personalize(cmd), nil
+	}
+	return apdu.Response{SW: apdu.SWINSNotSupported}, nil
+}
+
+func (e *Emulator) established(r apdu.Response, sm *apdu.SecureMessaging) (apdu.Response, *apdu.SecureMessaging) {
+	if sm != nil {
+		e.img.Counters.Sessions++
+		// The new session starts with the next command; the current
+		// answer goes back the way the command came.
+		e.bac, e.pace = nil, nil
+	}
+	return r, sm
+}
+
+func (e *Emulator) bacChip() *chip.BACChip {
+	if e.img.BAC == nil {
+		return nil
+	}
+	b, err := chip.NewBACChip(chip.BACKey{DocumentNumber: strings.TrimRight(e.img.BAC.DocumentNumber, "<"), DateOfBirth: e.img.BAC.DateOfBirth, DateOfExpiry: e.img.BAC.DateOfExpiry}, e.rnd)
+	if err != nil {
+		return nil
+	}
+	e.bac = b
+	return b
+}
+
+// paceChip builds the chip side from EF.CardAccess and the passwords.
+func (e *Emulator) paceChip() *chip.PACEChip {
+	ca := e.img.FileData(FIDCardAccess)
+	if ca == nil {
+		return nil
+	}
+	infos, err := chip.ParseCardAccess(ca)
+	if err != nil {
+		return nil
+	}
+	var offered []chip.PACEParams
+	for _, si := range infos.Infos.Of(chip.SecurityInfoPACE) {
+		offered = append(offered, chip.PACEParams{Protocol: si.Protocol, ParameterID: si.ParameterID})
+	}
+	var pws []chip.Password
+	if e.img.BAC != nil {
+		if p, err := chip.MRZPassword(chip.BACKey{DocumentNumber: strings.TrimRight(e.img.BAC.DocumentNumber, "<"), DateOfBirth: e.img.BAC.DateOfBirth, DateOfExpiry: e.img.BAC.DateOfExpiry}); err == nil {
+			pws = append(pws, p)
+		}
+	}
+	if e.img.CAN != "" {
+		if p, err := chip.CANPassword(e.img.CAN); err == nil {
+			pws = append(pws, p)
+		}
+	}
+	e.pace = chip.NewPACEChip(offered, pws, e.rnd)
+	return e.pace
+}
+
+func isAppletFile(fid uint16) bool {
+	return (fid >= 0x0101 && fid <= 0x0110) || fid == FIDSOD || fid == FIDCOM
+}
+
+func (e *Emulator) selectFile(cmd apdu.Command) apdu.Response {
+	switch cmd.P1 {
+	case 0x04:
+		if bytes.Equal(cmd.Data, AID) {
+			e.selected, e.current = true, nil
+			return apdu.Response{SW: apdu.SWSuccess}
+		}
+		return apdu.Response{SW: apdu.SWFileNotFound}
+	case 0x00, 0x02:
+		if len(cmd.Data) != 2 {
+			if cmd.P1 == 0x00 && len(cmd.Data) == 0 && e.img.Profile == ProfileCCCD {
+				return apdu.Response{SW: apdu.SWINSNotSupported}
+			}
+			return apdu.Response{SW: apdu.SWWrongLength}
+		}
+		fid := uint16(cmd.Data[0])<<8 | uint16(cmd.Data[1])
+		if fid == 0x3F00 {
+			if e.img.Profile == ProfileCCCD {
+				// Reported quirk of the CCCD chip: no SELECT of the MF.
+				return apdu.Response{SW: apdu.SWINSNotSupported}
+			}
+			e.selected, e.current = false, nil
+			return apdu.Response{SW: apdu.SWSuccess}
+		}
+		f := e.img.file(fid)
+		if f == nil || (!f.MF && !e.selected) || (isAppletFile(fid) && !e.selected) {
+			return apdu.Response{SW: apdu.SWFileNotFound}
+		}
+		e.current = f
+		if cmd.P2&0x0C == 0x0C {
+			return apdu.Response{SW: apdu.SWSuccess}
+		}
+		// FCP: file size and identifier.
+		fcp := apdu.EncodeTLV(0x62, append(apdu.EncodeTLV(0x80, []byte{byte(f.Size >> 8), byte(f.Size)}), apdu.EncodeTLV(0x83, cmd.Data)...))
+		return apdu.Response{Data: fcp, SW: apdu.SWSuccess}
+	}
+	return apdu.Response{SW: apdu.SWIncorrectP1P2}
+}
+
+// maxPlain is the most file bytes one READ BINARY answer carries: the
+// configured chip limit, and what fits the response the command allows
+// once secure messaging wraps it (DO 87 with padding, DO 99, DO 8E).
+func (e *Emulator) maxPlain(cmd apdu.Command, secure bool) int {
+	limit := cmd.Ne
+	if e.img.MaxResponse > 0 && e.img.MaxResponse < limit {
+		limit = e.img.MaxResponse
+	}
+	if !secure || e.session == nil {
+		return limit
+	}
+	wire := apdu.MaxShortLe
+	if cmd.Extended {
+		wire = apdu.MaxExtendedLe
+	}
+	bs := 16
+	if e.session.Cipher() == apdu.SM3DES {
+		bs = 8
+	}
+	wrapped := func(n int) int {
+		enc := 1 + (n/bs+1)*bs // indicator + padded data
+		return len(apdu.EncodeTLV(0x87, make([]byte, enc))) + 4 + 10
+	}
+	for limit > 0 && wrapped(limit) > wire {
+		limit--
+	}
+	return limit
+}
+
+func (e *Emulator) readBinary(cmd apdu.Command, secure bool) apdu.Response {
+	f := e.current
+	var offset int
+	if cmd.INS == 0xB0 {
+		if cmd.P1&0x80 != 0 {
+			// Short EF identifier: the file whose FID ends in it.
+			sfi := cmd.P1 & 0x1F
+			f = nil
+			for _, c := range e.img.Files {
+				if v, err := strconv.ParseUint(c.FID, 16, 16); err == nil && byte(v)&0x1F == sfi && (c.MF || e.selected) {
+					f = c
+				}
+			}
+			if f == nil {
+				return apdu.Response{SW: apdu.SWFileNotFound}
+			}
+			e.current = f
+			offset = int(cmd.P2)
+		} else {
+			offset = int(cmd.P1&0x7F)<<8 | int(cmd.P2)
+		}
+	} else {
+		r := apdu.TLVReader(cmd.Data)
+		var off []byte
+		if !r.ReadBytes(0x54, &off) || len(off) == 0 || len(off) > 3 {
+			return apdu.Response{SW: apdu.SWWrongData}
+		}
+		for _, b := range off {
+			offset = offset<<8 | int(b)
+		}
+	}
+	if f == nil {
+		return apdu.Response{SW: apdu.SWConditionsNotSatisfied}
+	}
+	fid, _ := strconv.ParseUint(f.FID, 16, 16)
+	if !f.MF && !secure {
+		return apdu.Response{SW: apdu.SWSecurityStatus}
+	}
+	if e.img.Profile == ProfileCCCD && (fid == 0x0103 || fid == 0x0104) {
+		// DG3/DG4 need EAC terminal authentication.
+		return apdu.Response{SW: apdu.SWSecurityStatus}
+	}
+	if offset > len(f.Data) {
+		return apdu.Response{SW: apdu.SWWrongP1P2}
+	}
+	n := min(e.maxPlain(cmd, secure), len(f.Data)-offset)
+	if cmd.INS == 0xB1 {
+		n = max(0, n-6) // room for the 53 header
+		return apdu.Response{Data: apdu.EncodeTLV(0x53, f.Data[offset:offset+n]), SW: apdu.SWSuccess}
+	}
+	return apdu.Response{Data: append([]byte(nil), f.Data[offset:offset+n]...), SW: apdu.SWSuccess}
+}
+
+func (e *Emulator) internalAuthenticate(cmd apdu.Command, secure bool) apdu.Response {
+	if !secure && e.img.Locked {
+		return apdu.Response{SW: apdu.SWSecurityStatus}
+	}
+	priv, h, err := e.aaKey()
+	if err != nil || priv == nil {
+		return apdu.Response{SW: apdu.SWReferencedDataNotFound}
+	}
+	sig, err := chip.AASign(priv, h, cmd.Data, e.rnd)
+	if err != nil {
+		return apdu.Response{SW: apdu.SWNoPreciseDiagnosis}
+	}
+	return apdu.Response{Data: sig, SW: apdu.SWSuccess}
+}
+
+// aaKey returns the Active Authentication key and, for EC, the hash DG14
+// names (SHA-256 by default).
+func (e *Emulator) aaKey() (crypto.PrivateKey, crypto.Hash, error) {
+	if k := e.img.AARSA; k != nil {
+		n, ok1 := new(big.Int).SetString(k.N, 16)
+		d, ok2 := new(big.Int).SetString(k.D, 16)
+		if !ok1 || !ok2 {
+			return nil, 0, errors.New("bad RSA key in image")
+		}
+		return &rsa.PrivateKey{PublicKey: rsa.PublicKey{N: n, E: 65537}, D: d}, 0, nil
+	}
+	if k := e.img.AAEC; k != nil {
+		priv, err := ecPrivate(k.Curve, k.D)
+		return priv, crypto.SHA256, err
+	}
+	return nil, 0, nil
+}
+
+func curveByOID(s string) elliptic.Curve {
+	var oid asn1.ObjectIdentifier
+	for _, p := range strings.Split(s, ".") {
+		v, err := strconv.Atoi(p)
+		if err != nil {
+			return nil
+		}
+		oid = append(oid, v)
+	}
+	switch {
+	case oid.Equal(asn1.ObjectIdentifier{1, 2, 840, 10045, 3, 1, 7}):
+		return elliptic.P256()
+	case oid.Equal(asn1.ObjectIdentifier{1, 3, 132, 0, 34}):
+		return elliptic.P384()
+	case oid.Equal(asn1.ObjectIdentifier{1, 3, 132, 0, 35}):
+		return elliptic.P521()
+	}
+	return brainpool.ByOID(oid)
+}
+
+func ecPrivate(curveOID, dHex string) (*ecdsa.PrivateKey, error) {
+	c := curveByOID(curveOID)
+	if c == nil {
+		return nil, fmt.Errorf("unsupported curve %s", curveOID)
+	}
+	d, ok := new(big.Int).SetString(dHex, 16)
+	if !ok {
+		return nil, errors.New("bad EC scalar")
+	}
+	x, y := c.ScalarBaseMult(d.Bytes())
+	return &ecdsa.PrivateKey{PublicKey: ecdsa.PublicKey{Curve: c, X: x, Y: y}, D: d}, nil
+}

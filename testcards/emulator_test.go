@@ -1,0 +1,200 @@
+package testcards_test
+
+import (
+	"bytes"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"errors"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/cccd-vn/cccd/apdu"
+	"github.com/cccd-vn/cccd/chip"
+	"github.com/cccd-vn/cccd/pki"
+	"github.com/cccd-vn/cccd/testcards"
+)
+
+// genuineCard builds a personalized CCCD card image from the first sample
+// citizen with a fresh test PKI.
+func genuineCard(t testing.TB, noPACE bool) (*chip.Card, *testcards.Image) {
+	t.Helper()
+	samples, err := testcards.Samples(1, 42)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := pki.NewTestPKI("ecdsa-p256", time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	aa, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	card, err := chip.BuildCard(chip.CardSpec{
+		Record: samples[0].Record, Photo: samples[0].Photo, AAPublicKey: &aa.PublicKey, NoPACE: noPACE,
+		Sign: chip.SODSignOptions{Certificate: p.DS, Signer: p.DSKey},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	img, err := testcards.PersonalizedImage(card, aa, testcards.ProfileCCCD)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return card, img
+}
+
+func readAll(t testing.TB, card *apdu.Card, want map[uint16][]byte) {
+	t.Helper()
+	r := chip.NewFileReader(card)
+	for fid, data := range want {
+		if fid == testcards.FIDCardAccess {
+			continue
+		}
+		got, err := r.ReadFile(fid)
+		if err != nil {
+			t.Fatalf("%s: %v", chip.FileName(fid), err)
+		}
+		if !bytes.Equal(got, data) {
+			t.Fatalf("%s: read %d bytes, differ from the %d written", chip.FileName(fid), len(got), len(data))
+		}
+	}
+}
+
+func TestEmulatorOpenAndRead(t *testing.T) {
+	for _, tt := range []struct {
+		name   string
+		noPACE bool
+		acc    func(*chip.Card) chip.Access
+		method string
+	}{
+		{"PACE with CAN", false, func(c *chip.Card) chip.Access { return chip.Access{CAN: c.CAN} }, "PACE"},
+		{"PACE with MRZ", false, func(c *chip.Card) chip.Access { return chip.Access{MRZ: &c.BAC} }, "PACE"},
+		{"BAC-only card", true, func(c *chip.Card) chip.Access { return chip.Access{MRZ: &c.BAC} }, "BAC"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			c, img := genuineCard(t, tt.noPACE)
+			card := apdu.NewCard(testcards.NewEmulator(img, ""))
+			res, err := chip.Open(card, tt.acc(c), rand.Reader)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if res.Method != tt.method {
+				t.Fatalf("opened with %s, want %s", res.Method, tt.method)
+			}
+			readAll(t, card, c.Files)
+			dg15, _ := chip.ParseDG15(c.Files[0x010F])
+			pub, _ := dg15.CryptoPublicKey()
+			if err := chip.ActiveAuthenticate(card, pub, 0, rand.Reader); err != nil {
+				t.Fatalf("AA: %v", err)
+			}
+		})
+	}
+}
+
+func TestEmulatorCCCDQuirks(t *testing.T) {
+	c, img := genuineCard(t, false)
+	img.SetFile(0x0103, false, []byte{0x63, 0x02, 0x01, 0x02}) // DG3
+	card := apdu.NewCard(testcards.NewEmulator(img, ""))
+	if _, err := card.Send(apdu.Command{INS: 0xA4, P2: 0x0C, Data: []byte{0x3F, 0x00}}); !errors.Is(err, apdu.ErrINSNotSupported) {
+		t.Fatalf("SELECT MF: %v, want 6D00", err)
+	}
+	if _, err := chip.Open(card, chip.Access{CAN: c.CAN}, rand.Reader); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := chip.NewFileReader(card).ReadFile(0x0103); !errors.Is(err, chip.ErrFileAccess) {
+		t.Fatalf("DG3: %v, want access refused", err)
+	}
+	// The session survives the refusal.
+	readAll(t, card, map[uint16][]byte{0x0101: c.Files[0x0101]})
+}
+
+func TestEmulatorWrongSecret(t *testing.T) {
+	c, img := genuineCard(t, false)
+	wrong := c.BAC
+	wrong.DateOfBirth = "010101"
+	for _, acc := range []chip.Access{{CAN: "000000"}, {MRZ: &wrong}, {MRZ: &wrong, NoPACE: true}} {
+		_, err := chip.Open(apdu.NewCard(testcards.NewEmulator(img, "")), acc, rand.Reader)
+		if !errors.Is(err, chip.ErrAccessDenied) {
+			t.Fatalf("%+v: %v", acc.NoPACE, err)
+		}
+	}
+}
+
+func TestEmulatorResponseSizes(t *testing.T) {
+	c, img := genuineCard(t, false)
+	for _, tt := range []struct {
+		max      int
+		extended bool
+	}{{223, false}, {1024, true}, {0, true}, {0, false}} {
+		img.MaxResponse, img.ExtendedLength = tt.max, tt.extended
+		card := apdu.NewCard(testcards.NewEmulator(img, ""))
+		if _, err := chip.Open(card, chip.Access{CAN: c.CAN}, rand.Reader); err != nil {
+			t.Fatal(err)
+		}
+		card.ResetStats()
+		readAll(t, card, map[uint16][]byte{0x0102: c.Files[0x0102]})
+		t.Logf("max %d extended %v: DG2 of %d bytes in %d APDUs", tt.max, tt.extended, len(c.Files[0x0102]), card.Stats().APDUs)
+	}
+}
+
+func TestEmulatorImageSavedAtomically(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "card.json")
+	if err := testcards.NewBlankImage(testcards.ProfileCCCD).Save(path); err != nil {
+		t.Fatal(err)
+	}
+	e, err := testcards.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	card := apdu.NewCard(e)
+	send := func(hexCmd apdu.Command) error { _, err := card.Send(hexCmd); return err }
+	steps := []apdu.Command{
+		{INS: 0xA4, P1: 0x04, P2: 0x0C, Data: testcards.AID},
+		{INS: 0xDA, P2: 0x62, Data: apdu.EncodeTLV(0x62, append(append(apdu.EncodeTLV(0x04, []byte("099012345")), apdu.EncodeTLV(0x04, []byte("990518"))...), apdu.EncodeTLV(0x04, []byte("240518"))...))},
+		{INS: 0xE0, Data: []byte{0x63, 0x04, 0x00, 0x05, 0x01, 0x1E}},
+		{INS: 0xA4, P1: 0x02, P2: 0x0C, Data: []byte{0x01, 0x1E}},
+		{INS: 0xD6, Data: []byte{0x60, 0x03, 1, 2, 3}},
+	}
+	for _, s := range steps {
+		if err := send(s); err != nil {
+			t.Fatalf("%s: %v", s.Name(), err)
+		}
+	}
+	again, err := testcards.LoadImage(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(again.FileData(0x011E), []byte{0x60, 0x03, 1, 2, 3}) || again.BAC == nil {
+		t.Fatal("image not saved after the perso commands")
+	}
+	// Reading back needs BAC, even before locking.
+	if _, err := chip.Open(card, chip.Access{MRZ: &chip.BACKey{DocumentNumber: "099012345", DateOfBirth: "990518", DateOfExpiry: "240518"}}, rand.Reader); err != nil {
+		t.Fatal(err)
+	}
+	got, err := chip.NewFileReader(card).ReadFile(0x011E)
+	if err != nil || !bytes.Equal(got, []byte{0x60, 0x03, 1, 2, 3}) {
+		t.Fatalf("read back %X, %v", got, err)
+	}
+	if err := send(apdu.Command{INS: 0xDA, P1: 0xDE, P2: 0xAD}); err != nil {
+		t.Fatal(err)
+	}
+	if err := send(apdu.Command{INS: 0xD6, Data: []byte{9}}); !errors.Is(err, apdu.ErrConditionsNotSatisfied) {
+		t.Fatalf("write after lock: %v", err)
+	}
+}
+
+func TestEmulatorTearing(t *testing.T) {
+	_, img := genuineCard(t, false)
+	img.Faults.TearAfter = 3
+	e := testcards.NewEmulator(img, "")
+	card := apdu.NewCard(e)
+	for i := 1; i <= 3; i++ {
+		_, err := card.Transmit(apdu.Command{INS: 0xA4, P1: 0x04, P2: 0x0C, Data: testcards.AID})
+		if (i == 3) != errors.Is(err, testcards.ErrTorn) {
+			t.Fatalf("APDU %d: %v", i, err)
+		}
+	}
+	if _, err := card.Send(apdu.Command{INS: 0xA4, P1: 0x04, P2: 0x0C, Data: testcards.AID}); err != nil {
+		t.Fatalf("after tearing the card works again: %v", err)
+	}
+}

@@ -1,0 +1,57 @@
+package testcards
+
+import (
+	"crypto"
+	"crypto/ecdsa"
+	"crypto/rsa"
+	"fmt"
+
+	"github.com/cccd-vn/cccd/chip"
+	"github.com/cccd-vn/cccd/internal/brainpool"
+)
+
+// PersonalizedImage makes the image of a locked card holding card's files
+// and secrets and the Active Authentication private key aa (nil: none),
+// as a finished personalization leaves it. Tests of the verifier build
+// genuine and forged cards with it in a few lines.
+func PersonalizedImage(card *chip.Card, aa crypto.PrivateKey, p Profile) (*Image, error) {
+	img := NewBlankImage(p)
+	for fid, data := range card.Files {
+		img.SetFile(fid, fid == FIDCardAccess || fid == FIDATRInfo, data)
+	}
+	img.BAC = &BACSecret{DocumentNumber: card.BAC.DocumentNumber, DateOfBirth: card.BAC.DateOfBirth, DateOfExpiry: card.BAC.DateOfExpiry}
+	img.CAN = card.CAN
+	if err := img.SetAAKey(aa); err != nil {
+		return nil, err
+	}
+	img.Locked = true
+	return img, nil
+}
+
+// SetAAKey stores an Active Authentication private key (nil removes it).
+func (img *Image) SetAAKey(aa crypto.PrivateKey) error {
+	img.AARSA, img.AAEC = nil, nil
+	switch k := aa.(type) {
+	case nil:
+	case *rsa.PrivateKey:
+		img.AARSA = &RSAKeyHex{N: fmt.Sprintf("%X", k.N), D: fmt.Sprintf("%X", k.D)}
+	case *ecdsa.PrivateKey:
+		oid := brainpool.OID(k.Curve)
+		if oid == nil {
+			switch k.Curve.Params().Name {
+			case "P-256":
+				oid = []int{1, 2, 840, 10045, 3, 1, 7}
+			case "P-384":
+				oid = []int{1, 3, 132, 0, 34}
+			case "P-521":
+				oid = []int{1, 3, 132, 0, 35}
+			default:
+				return fmt.Errorf("unsupported AA curve %s", k.Curve.Params().Name)
+			}
+		}
+		img.AAEC = &ECKeyHex{Curve: oid.String(), D: fmt.Sprintf("%X", k.D)}
+	default:
+		return fmt.Errorf("unsupported AA key type %T", aa)
+	}
+	return nil
+}

@@ -1,0 +1,204 @@
+package testcards
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+)
+
+// Card image format. A card is one JSON file, so that QA can read and
+// diff it; it holds the card's files, secrets (test keys only), life cycle
+// and fault configuration. It is rewritten atomically (temp file, fsync,
+// rename) after every change of state, so a killed emulator leaves either
+// the old or the new image, never a torn one.
+//
+//	{
+//	  "format": "cccd-card-image", "version": 1,
+//	  "profile": "cccd" | "icao",
+//	  "locked": false,
+//	  "max_response": 0,            // plain bytes per READ BINARY; 0 = 65536
+//	  "extended_length": true,      // accepts extended-length APDUs
+//	  "files": [{"fid": "011E", "mf": false, "size": 22, "data": "<base64>"}],
+//	  "bac": {"document_number": "...", "date_of_birth": "YYMMDD", "date_of_expiry": "YYMMDD"},
+//	  "can": "123456",
+//	  "aa_rsa": {"n": "<hex>", "d": "<hex>"}, "aa_ec": {"curve": "1.2.840.10045.3.1.7", "d": "<hex>"},
+//	  "ca": {"key_id": 1, "curve": "...", "d": "<hex>"},
+//	  "faults": {...}
+//	}
+const (
+	imageFormat  = "cccd-card-image"
+	imageVersion = 1
+)
+
+// Profile names the behaviour the emulated chip mimics.
+type Profile string
+
+const (
+	// ProfileCCCD reproduces the reported quirks of the Vietnamese CCCD
+	// chip: SELECT of the master file answers 6D00, DG3/DG4 answer 6982.
+	ProfileCCCD Profile = "cccd"
+	// ProfileICAO is a plain ICAO 9303 chip.
+	ProfileICAO Profile = "icao"
+)
+
+// Image is the persistent state of an emulated card.
+type Image struct {
+	Format         string     `json:"format"`
+	Version        int        `json:"version"`
+	Profile        Profile    `json:"profile"`
+	Locked         bool       `json:"locked"`
+	MaxResponse    int        `json:"max_response,omitempty"`
+	ExtendedLength bool       `json:"extended_length"`
+	Files          []*File    `json:"files"`
+	BAC            *BACSecret `json:"bac,omitempty"`
+	CAN            string     `json:"can,omitempty"`
+	AARSA          *RSAKeyHex `json:"aa_rsa,omitempty"`
+	AAEC           *ECKeyHex  `json:"aa_ec,omitempty"`
+	CA             *CAKeyHex  `json:"ca,omitempty"`
+	Faults         Faults     `json:"faults"`
+	Counters       Counters   `json:"counters"`
+}
+
+// File is one elementary file: its identifier, whether it lives in the
+// master file (readable before access control) and its content. Size is
+// the size given at CREATE FILE; Data may be shorter while it is written.
+type File struct {
+	FID  string `json:"fid"`
+	MF   bool   `json:"mf,omitempty"`
+	Size int    `json:"size"`
+	Data []byte `json:"data"`
+}
+
+// BACSecret is the MRZ data put in with PUT DATA 62.
+type BACSecret struct {
+	DocumentNumber string `json:"document_number"`
+	DateOfBirth    string `json:"date_of_birth"`
+	DateOfExpiry   string `json:"date_of_expiry"`
+}
+
+// RSAKeyHex is an RSA Active Authentication key (PUT DATA 60/61).
+type RSAKeyHex struct {
+	N string `json:"n"`
+	D string `json:"d"`
+}
+
+// ECKeyHex is an EC private key on a named curve (PUT DATA 66).
+type ECKeyHex struct {
+	Curve string `json:"curve"`
+	D     string `json:"d"`
+}
+
+// CAKeyHex is the Chip Authentication key (PUT DATA 67).
+type CAKeyHex struct {
+	KeyID int    `json:"key_id"`
+	Curve string `json:"curve"`
+	D     string `json:"d"`
+}
+
+// Counters are kept for QA: how often the card was used.
+type Counters struct {
+	PowerOns int `json:"power_ons"`
+	Sessions int `json:"sessions"`
+	Writes   int `json:"writes"`
+}
+
+// NewBlankImage returns an unpersonalized card.
+func NewBlankImage(p Profile) *Image {
+	return &Image{Format: imageFormat, Version: imageVersion, Profile: p, ExtendedLength: true}
+}
+
+// LoadImage reads a card image.
+func LoadImage(path string) (*Image, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return nil, err
+	}
+	var img Image
+	if err := json.Unmarshal(b, &img); err != nil {
+		return nil, fmt.Errorf("%s is not a card image: %v", path, err)
+	}
+	if img.Format != imageFormat {
+		return nil, fmt.Errorf("%s is not a card image (format %q)", path, img.Format)
+	}
+	if img.Version != imageVersion {
+		return nil, fmt.Errorf("%s: card image version %d, this cccd reads version %d", path, img.Version, imageVersion)
+	}
+	if img.Profile == "" {
+		img.Profile = ProfileCCCD
+	}
+	return &img, nil
+}
+
+// Save writes the image atomically with mode 0600 (it holds test keys).
+func (img *Image) Save(path string) error {
+	b, err := json.MarshalIndent(img, "", " ")
+	if err != nil {
+		return err
+	}
+	dir := filepath.Dir(path)
+	f, err := os.CreateTemp(dir, "."+filepath.Base(path)+".tmp*")
+	if err != nil {
+		return err
+	}
+	tmp := f.Name()
+	ok := false
+	defer func() {
+		if !ok {
+			os.Remove(tmp)
+		}
+	}()
+	if err := f.Chmod(0o600); err != nil {
+		f.Close()
+		return err
+	}
+	if _, err := f.Write(append(b, '\n')); err != nil {
+		f.Close()
+		return err
+	}
+	if err := f.Sync(); err != nil {
+		f.Close()
+		return err
+	}
+	if err := f.Close(); err != nil {
+		return err
+	}
+	if err := os.Rename(tmp, path); err != nil {
+		return err
+	}
+	ok = true
+	return nil
+}
+
+// file finds a file by identifier.
+func (img *Image) file(fid uint16) *File {
+	want := fmt.Sprintf("%04X", fid)
+	for _, f := range img.Files {
+		if f.FID == want {
+			return f
+		}
+	}
+	return nil
+}
+
+// SetFile stores a file (for fixtures and fault injection), bypassing the
+// life cycle.
+func (img *Image) SetFile(fid uint16, mf bool, data []byte) {
+	if f := img.file(fid); f != nil {
+		f.Data, f.Size, f.MF = append([]byte(nil), data...), len(data), mf
+		return
+	}
+	img.Files = append(img.Files, &File{FID: fmt.Sprintf("%04X", fid), MF: mf, Size: len(data), Data: append([]byte(nil), data...)})
+}
+
+// FileData returns a file's content, or nil.
+func (img *Image) FileData(fid uint16) []byte {
+	if f := img.file(fid); f != nil {
+		return f.Data
+	}
+	return nil
+}
+
+// ErrNotCardImage is returned for files that are not card images.
+var ErrNotCardImage = errors.New("not a card image")

@@ -1,0 +1,159 @@
+package testcards
+
+import (
+	"bytes"
+	"fmt"
+	"image"
+	"image/color"
+	"image/jpeg"
+	"math/rand/v2"
+	"time"
+
+	"github.com/cccd-vn/cccd/citizen"
+)
+
+// Sample citizens for demos and tests: realistic, valid and fictional.
+// Same seed, same records and photos.
+
+var (
+	sampleSurnames = []string{"Nguyễn", "Trần", "Lê", "Phạm", "Hoàng", "Huỳnh", "Phan", "Vũ", "Võ", "Đặng", "Bùi", "Đỗ", "Hồ", "Ngô", "Dương", "Lý"}
+	sampleMiddleM  = []string{"Văn", "Hữu", "Đức", "Minh", "Quốc", "Thành", "Công"}
+	sampleMiddleF  = []string{"Thị", "Ngọc", "Thu", "Thanh", "Mỹ", "Kim", "Diệu"}
+	sampleGivenM   = []string{"An", "Bình", "Dũng", "Hải", "Khánh", "Long", "Nam", "Quân", "Tuấn", "Đạt", "Hùng", "Sơn", "Việt", "Phúc"}
+	sampleGivenF   = []string{"Hà", "Hương", "Linh", "Mai", "Phương", "Thảo", "Trang", "Vy", "Yến", "Ánh", "Ngân", "Nhung", "Hằng", "Giang"}
+	sampleStreets  = []string{"Lê Lợi", "Trần Hưng Đạo", "Nguyễn Huệ", "Hai Bà Trưng", "Lý Thường Kiệt", "Điện Biên Phủ", "Phan Đình Phùng", "Hoàng Diệu"}
+	sampleWards    = []string{"Phường Bến Thành", "Phường Hàng Bạc", "Phường Tân Định", "Xã Hòa Phước", "Phường Vĩnh Ninh", "Thị trấn Đông Anh"}
+	sampleEthnic   = []string{"Kinh", "Kinh", "Kinh", "Kinh", "Tày", "Thái", "Mường", "Khmer", "Hoa"}
+	sampleReligion = []string{"Không", "Không", "Không", "Phật giáo", "Công giáo", "Cao Đài"}
+	sampleFeatures = []string{"Nốt ruồi C: 2cm dưới đuôi mắt trái", "Sẹo chấm C: 1cm trên mép phải", "Nốt ruồi C: 3cm trên đuôi lông mày phải", "Sẹo dài 2cm dưới cằm"}
+)
+
+// Sample is one sample citizen: the record and the face photo (JPEG).
+type Sample struct {
+	Record citizen.Record
+	Photo  []byte
+}
+
+// Samples makes n sample citizens from seed.
+func Samples(n int, seed uint64) ([]Sample, error) {
+	r := rand.New(rand.NewPCG(seed, seed^0x9E3779B97F4A7C15))
+	provinces := citizen.Provinces()
+	out := make([]Sample, 0, n)
+	seen := map[string]bool{}
+	for len(out) < n {
+		sex := citizen.Male
+		middle, given := sampleMiddleM, sampleGivenM
+		if r.IntN(2) == 1 {
+			sex, middle, given = citizen.Female, sampleMiddleF, sampleGivenF
+		}
+		// Born 1950-2008; card issued under the 2014 law (2021-2024),
+		// from the age of 14.
+		dob := time.Date(1950+r.IntN(59), time.Month(1+r.IntN(12)), 1+r.IntN(28), 0, 0, 0, 0, time.UTC)
+		first := dob.AddDate(14, 0, 0)
+		start := time.Date(2021, 3, 1, 0, 0, 0, 0, time.UTC)
+		if first.After(start) {
+			start = first
+		}
+		end := time.Date(2024, 6, 30, 0, 0, 0, 0, time.UTC)
+		if start.After(end) {
+			continue
+		}
+		issue := start.AddDate(0, 0, r.IntN(int(end.Sub(start).Hours()/24)+1))
+		prov := provinces[r.IntN(len(provinces))]
+		g, ok := citizen.CenturyDigitFor(dob.Year(), sex)
+		if !ok {
+			continue
+		}
+		id := fmt.Sprintf("%s%d%02d%06d", prov.Code, g, dob.Year()%100, r.IntN(1000000))
+		if seen[id] {
+			continue
+		}
+		seen[id] = true
+		surname := sampleSurnames[r.IntN(len(sampleSurnames))]
+		rec := citizen.Record{
+			IDNumber:            id,
+			FullName:            surname + " " + middle[r.IntN(len(middle))] + " " + given[r.IntN(len(given))],
+			DateOfBirth:         citizen.FormatDate(dob),
+			Sex:                 sex.Vietnamese(),
+			Nationality:         "Việt Nam",
+			Ethnicity:           sampleEthnic[r.IntN(len(sampleEthnic))],
+			Religion:            sampleReligion[r.IntN(len(sampleReligion))],
+			PlaceOfOrigin:       sampleWards[r.IntN(len(sampleWards))] + ", " + prov.Name,
+			PlaceOfResidence:    fmt.Sprintf("%d %s, %s, %s", 1+r.IntN(300), sampleStreets[r.IntN(len(sampleStreets))], sampleWards[r.IntN(len(sampleWards))], prov.Name),
+			IdentifyingFeatures: sampleFeatures[r.IntN(len(sampleFeatures))],
+			DateOfIssue:         citizen.FormatDate(issue),
+			FatherName:          surname + " " + sampleMiddleM[r.IntN(len(sampleMiddleM))] + " " + sampleGivenM[r.IntN(len(sampleGivenM))],
+			MotherName:          sampleSurnames[r.IntN(len(sampleSurnames))] + " Thị " + sampleGivenF[r.IntN(len(sampleGivenF))],
+		}
+		if r.IntN(3) == 0 {
+			rec.OldIDNumber = fmt.Sprintf("%09d", r.IntN(1000000000))
+		}
+		if dob.Year() < 1990 && r.IntN(2) == 0 {
+			other := sampleGivenF
+			if sex == citizen.Female {
+				other = sampleGivenM
+			}
+			rec.SpouseName = sampleSurnames[r.IntN(len(sampleSurnames))] + " " + other[r.IntN(len(other))]
+		}
+		photo, err := FacePhoto(r.Uint64())
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, Sample{Record: rec, Photo: photo})
+	}
+	return out, nil
+}
+
+// FacePhoto draws a passport-style face (a synthetic drawing, no real
+// person) as a 300×400 JPEG of roughly 10–20 KB.
+func FacePhoto(seed uint64) ([]byte, error) {
+	r := rand.New(rand.NewPCG(seed, 7))
+	const w, h = 300, 400
+	img := image.NewRGBA(image.Rect(0, 0, w, h))
+	bg := color.RGBA{uint8(200 + r.IntN(40)), uint8(210 + r.IntN(40)), 235, 255}
+	skin := color.RGBA{uint8(200 + r.IntN(40)), uint8(150 + r.IntN(40)), uint8(110 + r.IntN(40)), 255}
+	hair := color.RGBA{uint8(20 + r.IntN(40)), uint8(15 + r.IntN(30)), uint8(10 + r.IntN(20)), 255}
+	cx, cy := w/2+r.IntN(11)-5, h/2-20+r.IntN(11)-5
+	rx, ry := 85+r.IntN(15), 115+r.IntN(15)
+	in := func(x, y, cx, cy, rx, ry int) bool {
+		dx, dy := float64(x-cx)/float64(rx), float64(y-cy)/float64(ry)
+		return dx*dx+dy*dy <= 1
+	}
+	for y := 0; y < h; y++ {
+		for x := 0; x < w; x++ {
+			c := bg
+			switch {
+			case y > h-90 && in(x, y, w/2, h+40, 150, 160):
+				c = color.RGBA{40, 50, 80, 255} // shoulders
+			case in(x, y, cx, cy-25, rx+8, ry-10) && y < cy-40:
+				c = hair
+			case in(x, y, cx, cy, rx, ry):
+				c = skin
+				if in(x, y, cx-32, cy-15, 12, 7) || in(x, y, cx+32, cy-15, 12, 7) {
+					c = color.RGBA{30, 30, 30, 255} // eyes
+				}
+				if in(x, y, cx, cy+55, 28, 8) {
+					c = color.RGBA{170, 70, 70, 255} // mouth
+				}
+			}
+			// Sensor noise makes the JPEG realistic in size.
+			n := r.IntN(25) - 12
+			img.Set(x, y, color.RGBA{clamp(int(c.R) + n), clamp(int(c.G) + n), clamp(int(c.B) + n), 255})
+		}
+	}
+	var buf bytes.Buffer
+	if err := jpeg.Encode(&buf, img, &jpeg.Options{Quality: 65}); err != nil {
+		return nil, err
+	}
+	return buf.Bytes(), nil
+}
+
+func clamp(v int) uint8 {
+	if v < 0 {
+		return 0
+	}
+	if v > 255 {
+		return 255
+	}
+	return uint8(v)
+}
