@@ -21,6 +21,11 @@ const shortLeSM = 0xDF
 // DG3/DG4 without EAC terminal authentication.
 var ErrFileAccess = errors.New("the chip refuses access to this file")
 
+// ErrFileTruncated reports a file shorter than its own TLV header says;
+// ReadFile returns what there is along with it (a malformed file is
+// evidence, not a reader failure).
+var ErrFileTruncated = errors.New("the file is shorter than its header says")
+
 // FileReader reads files from a card, remembering what the card takes.
 type FileReader struct {
 	card *apdu.Card
@@ -53,13 +58,17 @@ func (r *FileReader) ReadFile(fid uint16) ([]byte, error) {
 		}
 		chunk, err := r.readAt(len(data), want)
 		if err != nil {
+			if total >= 0 && errors.Is(err, apdu.ErrWrongP1P2) {
+				// Offset beyond the end: the file is shorter than said.
+				return data, fmt.Errorf("reading %s: %w (%d of %d bytes)", name, ErrFileTruncated, len(data), total)
+			}
 			return nil, readErr(name, err)
 		}
 		if len(chunk) == 0 {
 			if total < 0 {
 				return nil, fmt.Errorf("reading %s: the file is empty", name)
 			}
-			return nil, fmt.Errorf("reading %s: the chip stopped at %d of %d bytes", name, len(data), total)
+			return data, fmt.Errorf("reading %s: %w (%d of %d bytes)", name, ErrFileTruncated, len(data), total)
 		}
 		data = append(data, chunk...)
 		if total < 0 {

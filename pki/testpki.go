@@ -90,6 +90,12 @@ type TestPKI struct {
 // type list "ID"; AKI/SKI; 10 years) and an empty CRL valid 90 days, all
 // dated from now.
 func NewTestPKI(alg string, now time.Time) (*TestPKI, error) {
+	return NewTestPKIForCountry(alg, "VN", now)
+}
+
+// NewTestPKIForCountry is NewTestPKI for another country (ISO 3166
+// alpha-2), e.g. to test that a foreign CSCA cannot sign for Vietnam.
+func NewTestPKIForCountry(alg, country string, now time.Time) (*TestPKI, error) {
 	cscaKey, params, err := GenerateKey(alg)
 	if err != nil {
 		return nil, err
@@ -106,7 +112,7 @@ func NewTestPKI(alg string, now time.Time) (*TestPKI, error) {
 	}
 	cscaDER, err := CreateCertificate(&Template{
 		SerialNumber: serial(),
-		Subject:      pkix.Name{Country: []string{"VN"}, Organization: []string{"cccd test PKI"}, CommonName: "CSCA VN TEST " + strings.ToUpper(alg)},
+		Subject:      pkix.Name{Country: []string{country}, Organization: []string{"cccd test PKI"}, CommonName: "CSCA " + country + " TEST " + strings.ToUpper(alg)},
 		NotBefore:    now.Add(-time.Hour), NotAfter: now.AddDate(15, 0, 0),
 		IsCA: true, MaxPathLen: 0,
 		KeyUsage: x509.KeyUsageCertSign | x509.KeyUsageCRLSign,
@@ -119,7 +125,7 @@ func NewTestPKI(alg string, now time.Time) (*TestPKI, error) {
 	}
 	dsDER, err := CreateCertificate(&Template{
 		SerialNumber: serial(),
-		Subject:      pkix.Name{Country: []string{"VN"}, Organization: []string{"cccd test PKI"}, CommonName: "DS VN TEST " + strings.ToUpper(alg)},
+		Subject:      pkix.Name{Country: []string{country}, Organization: []string{"cccd test PKI"}, CommonName: "DS " + country + " TEST " + strings.ToUpper(alg)},
 		NotBefore:    now.Add(-time.Hour), NotAfter: now.AddDate(10, 0, 0),
 		MaxPathLen: -1, KeyUsage: x509.KeyUsageDigitalSignature, DocumentTypes: []string{"ID"},
 	}, p.CSCA, dsKey.Public(), cscaKey, params)

@@ -1,0 +1,345 @@
+package verify_test
+
+import (
+	"crypto"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/rsa"
+	"errors"
+	"math/big"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/cccd-vn/cccd/apdu"
+	"github.com/cccd-vn/cccd/chip"
+	"github.com/cccd-vn/cccd/citizen"
+	"github.com/cccd-vn/cccd/internal/cms"
+	"github.com/cccd-vn/cccd/pki"
+	"github.com/cccd-vn/cccd/qr"
+	"github.com/cccd-vn/cccd/testcards"
+	"github.com/cccd-vn/cccd/verify"
+)
+
+var (
+	pkiOnce sync.Map
+	samples []testcards.Sample
+	sampErr error
+	sampOne sync.Once
+)
+
+func testPKI(t testing.TB, alg string) *pki.TestPKI {
+	t.Helper()
+	if v, ok := pkiOnce.Load(alg); ok {
+		return v.(*pki.TestPKI)
+	}
+	p, err := pki.NewTestPKI(alg, time.Now().Add(-time.Hour))
+	if err != nil {
+		t.Fatal(err)
+	}
+	pkiOnce.Store(alg, p)
+	return p
+}
+
+func sample(t testing.TB, i int) testcards.Sample {
+	t.Helper()
+	sampOne.Do(func() { samples, sampErr = testcards.Samples(4, 7) })
+	if sampErr != nil {
+		t.Fatal(sampErr)
+	}
+	return samples[i]
+}
+
+// trustDir writes a trust store holding csca (and crl, if any).
+func trustDir(t testing.TB, p *pki.TestPKI, withCRL bool) *verify.TrustStore {
+	t.Helper()
+	dir := t.TempDir()
+	if err := os.WriteFile(filepath.Join(dir, "csca.der"), p.CSCA.Raw, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if withCRL {
+		os.WriteFile(filepath.Join(dir, "csca.crl"), p.CRL.Raw, 0o644)
+	}
+	ts, err := verify.LoadTrustStore(dir)
+	if err != nil || len(ts.CSCAs) != 1 {
+		t.Fatalf("trust store: %v %v", err, ts.Problems)
+	}
+	return ts
+}
+
+type cardOpts struct {
+	alg    string
+	pss    bool
+	rsaAA  bool
+	noAA   bool
+	noPACE bool
+	record func(*citizen.Record)
+}
+
+func buildCard(t testing.TB, o cardOpts) (*chip.Card, crypto.PrivateKey, *pki.TestPKI) {
+	t.Helper()
+	if o.alg == "" {
+		o.alg = "ecdsa-p256"
+	}
+	p := testPKI(t, o.alg)
+	s := sample(t, 0)
+	rec := s.Record
+	if o.record != nil {
+		o.record(&rec)
+	}
+	var aa crypto.PrivateKey
+	var aaPub crypto.PublicKey
+	if !o.noAA {
+		if o.rsaAA {
+			k, _ := rsa.GenerateKey(rand.Reader, 1024)
+			aa, aaPub = k, &k.PublicKey
+		} else {
+			k, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+			aa, aaPub = k, &k.PublicKey
+		}
+	}
+	card, err := chip.BuildCard(chip.CardSpec{Record: rec, Photo: s.Photo, AAPublicKey: aaPub, NoPACE: o.noPACE,
+		Sign: chip.SODSignOptions{Certificate: p.DS, Signer: p.DSKey, PSS: o.pss}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return card, aa, p
+}
+
+func runVerify(t testing.TB, img *testcards.Image, sec verify.Secret, ts *verify.TrustStore) *verify.Report {
+	t.Helper()
+	rep, err := verify.Verify(apdu.NewCard(testcards.NewEmulator(img, "")), sec, verify.Options{Trust: ts})
+	if err != nil {
+		t.Fatalf("verify: %v", err)
+	}
+	return rep
+}
+
+func checkOf(rep *verify.Report, name string) verify.Check {
+	for _, c := range rep.Checks {
+		if c.Name == name {
+			return c
+		}
+	}
+	return verify.Check{}
+}
+
+func TestGenuineCards(t *testing.T) {
+	for _, tt := range []struct {
+		name string
+		o    cardOpts
+		sec  func(*chip.Card) verify.Secret
+	}{
+		{"ECDSA P-256, PACE with CAN", cardOpts{}, func(c *chip.Card) verify.Secret { return verify.Secret{CAN: c.CAN} }},
+		{"RSA-2048, MRZ", cardOpts{alg: "rsa-2048", rsaAA: true}, func(c *chip.Card) verify.Secret { return verify.Secret{MRZ: &c.BAC} }},
+		{"RSA-PSS, BAC-only", cardOpts{alg: "rsa-pss-2048", pss: true, noPACE: true}, func(c *chip.Card) verify.Secret { return verify.Secret{MRZ: &c.BAC} }},
+		{"brainpool, full MRZ", cardOpts{alg: "ecdsa-brainpool256"}, func(c *chip.Card) verify.Secret {
+			return verify.Secret{MRZ: &c.BAC, MRZText: c.Data.MRZ.String()}
+		}},
+		{"no AA", cardOpts{noAA: true}, func(c *chip.Card) verify.Secret { return verify.Secret{CAN: c.CAN} }},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			c, aa, p := buildCard(t, tt.o)
+			img, _ := testcards.PersonalizedImage(c, aa, testcards.ProfileCCCD)
+			rep := runVerify(t, img, tt.sec(c), trustDir(t, p, true))
+			if !rep.IsGenuine() {
+				t.Fatalf("verdict %s: %+v", rep.Summary(), rep.Checks)
+			}
+			if rep.Holder == nil || rep.Holder.IDNumber != c.Data.DG13.IDNumber || len(rep.Photo) == 0 {
+				t.Fatal("holder data or photo missing")
+			}
+			if tt.o.noAA && checkOf(rep, "clone.active_authentication").Status != verify.Skip {
+				t.Fatal("AA not skipped without DG15")
+			}
+		})
+	}
+}
+
+// resign replaces files and signs a new SOD over them with the PKI's DS,
+// so that passive authentication passes and only the targeted check fails.
+func resign(t testing.TB, c *chip.Card, p *pki.TestPKI, mutate func(map[int][]byte)) {
+	t.Helper()
+	dgs := map[int][]byte{}
+	for fid, b := range c.Files {
+		if fid >= 0x0101 && fid <= 0x0110 {
+			dgs[int(fid-0x0100)] = b
+		}
+	}
+	mutate(dgs)
+	lds, err := chip.BuildLDS(dgs, crypto.SHA256)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sod, err := chip.SignSOD(lds.SecurityObject, chip.SODSignOptions{Certificate: p.DS, Signer: p.DSKey})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for n, b := range dgs {
+		c.Files[chip.DGFileID(n)] = b
+	}
+	c.Files[0x011D] = sod
+}
+
+func flip(b []byte) []byte { out := append([]byte(nil), b...); out[len(out)-3] ^= 0x01; return out }
+
+func TestForgeryMatrix(t *testing.T) {
+	other := sample(t, 1)
+	for _, tt := range []struct {
+		name   string
+		o      cardOpts
+		forge  func(t *testing.T, c *chip.Card, img *testcards.Image, p *pki.TestPKI) (*verify.TrustStore, verify.Secret)
+		failed string
+	}{
+		{"tampered DG1", cardOpts{}, func(t *testing.T, c *chip.Card, img *testcards.Image, p *pki.TestPKI) (*verify.TrustStore, verify.Secret) {
+			img.SetFile(0x0101, false, flip(c.Files[0x0101]))
+			return nil, verify.Secret{CAN: c.CAN}
+		}, "dg1.hash"},
+		{"tampered DG2", cardOpts{}, func(t *testing.T, c *chip.Card, img *testcards.Image, p *pki.TestPKI) (*verify.TrustStore, verify.Secret) {
+			img.SetFile(0x0102, false, flip(c.Files[0x0102]))
+			return nil, verify.Secret{CAN: c.CAN}
+		}, "dg2.hash"},
+		{"tampered DG13", cardOpts{}, func(t *testing.T, c *chip.Card, img *testcards.Image, p *pki.TestPKI) (*verify.TrustStore, verify.Secret) {
+			img.SetFile(0x010D, false, flip(c.Files[0x010D]))
+			return nil, verify.Secret{CAN: c.CAN}
+		}, "dg13.hash"},
+		{"SOD signed by an unknown DS", cardOpts{}, func(t *testing.T, c *chip.Card, img *testcards.Image, p *pki.TestPKI) (*verify.TrustStore, verify.Secret) {
+			rogue, _ := pki.NewTestPKI("ecdsa-p256", time.Now().Add(-time.Hour))
+			return trustDir(t, rogue, false), verify.Secret{CAN: c.CAN}
+		}, "sod.chain"},
+		{"rogue CSCA of another country", cardOpts{}, func(t *testing.T, c *chip.Card, img *testcards.Image, p *pki.TestPKI) (*verify.TrustStore, verify.Secret) {
+			// A CSCA of country XX (trusted for its own documents) signs a VNM card.
+			rogue := foreignPKI(t, "XX")
+			resign(t, c, rogue, func(map[int][]byte) {})
+			img.SetFile(0x011D, false, c.Files[0x011D])
+			return trustDir(t, rogue, true), verify.Secret{CAN: c.CAN}
+		}, "sod.country"},
+		{"expired DS", cardOpts{}, func(t *testing.T, c *chip.Card, img *testcards.Image, p *pki.TestPKI) (*verify.TrustStore, verify.Secret) {
+			old, err := pki.NewTestPKI("ecdsa-p256", time.Now().AddDate(-11, 0, 0))
+			if err != nil {
+				t.Fatal(err)
+			}
+			resign(t, c, old, func(map[int][]byte) {})
+			img.SetFile(0x011D, false, c.Files[0x011D])
+			return trustDir(t, old, false), verify.Secret{CAN: c.CAN}
+		}, "sod.validity"},
+		{"revoked DS", cardOpts{}, func(t *testing.T, c *chip.Card, img *testcards.Image, p *pki.TestPKI) (*verify.TrustStore, verify.Secret) {
+			der, err := pki.CreateCRL(p.CSCA, p.CSCAKey, []pki.RevokedCertificate{{SerialNumber: p.DS.SerialNumber, RevocationTime: time.Now().Add(-time.Minute)}}, big.NewInt(2), time.Now().Add(-time.Minute), time.Now().AddDate(0, 1, 0), p.Params)
+			if err != nil {
+				t.Fatal(err)
+			}
+			dir := t.TempDir()
+			os.WriteFile(filepath.Join(dir, "csca.der"), p.CSCA.Raw, 0o644)
+			os.WriteFile(filepath.Join(dir, "csca.crl"), der, 0o644)
+			ts, _ := verify.LoadTrustStore(dir)
+			return ts, verify.Secret{CAN: c.CAN}
+		}, "sod.revocation"},
+		{"DG hash algorithm mismatch", cardOpts{}, func(t *testing.T, c *chip.Card, img *testcards.Image, p *pki.TestPKI) (*verify.TrustStore, verify.Secret) {
+			sod, _ := chip.ParseSOD(c.Files[0x011D])
+			obj := *sod.Object
+			obj.HashAlgorithm = crypto.SHA1 // the hashes stay SHA-256
+			der, err := chip.SignSOD(&obj, chip.SODSignOptions{Certificate: p.DS, Signer: p.DSKey, Hash: crypto.SHA256})
+			if err != nil {
+				t.Fatal(err)
+			}
+			img.SetFile(0x011D, false, der)
+			return nil, verify.Secret{CAN: c.CAN}
+		}, "dg1.hash"},
+		{"cloned chip", cardOpts{}, func(t *testing.T, c *chip.Card, img *testcards.Image, p *pki.TestPKI) (*verify.TrustStore, verify.Secret) {
+			k, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+			img.SetAAKey(k)
+			return nil, verify.Secret{CAN: c.CAN}
+		}, "clone.active_authentication"},
+		{"DG1 vs DG13 mismatch", cardOpts{}, func(t *testing.T, c *chip.Card, img *testcards.Image, p *pki.TestPKI) (*verify.TrustStore, verify.Secret) {
+			rec := sample(t, 0).Record
+			rec.FullName = other.Record.FullName
+			d, err := chip.NewCCCDData(rec)
+			if err != nil {
+				t.Fatal(err)
+			}
+			dg13, _ := d.DG13.Encode()
+			resign(t, c, p, func(dgs map[int][]byte) { dgs[13] = dg13 })
+			for fid, b := range c.Files {
+				img.SetFile(fid, fid == 0x011C, b)
+			}
+			return nil, verify.Secret{CAN: c.CAN}
+		}, "consistency.dg1_dg13"},
+		{"QR vs DG13 mismatch", cardOpts{}, func(t *testing.T, c *chip.Card, img *testcards.Image, p *pki.TestPKI) (*verify.TrustStore, verify.Secret) {
+			rec := sample(t, 0).Record
+			rec.PlaceOfResidence = other.Record.PlaceOfResidence
+			q, err := qr.FromRecord(rec)
+			if err != nil {
+				t.Fatal(err)
+			}
+			sec, err := verify.SecretFromQR(q)
+			if err != nil {
+				t.Fatal(err)
+			}
+			return nil, sec
+		}, "consistency.qr_dg13"},
+		{"expired card", cardOpts{record: func(r *citizen.Record) {
+			r.DateOfBirth, r.DateOfIssue = "1985-03-10", "2021-05-01" // 40th birthday in 2025
+			r.IDNumber = r.IDNumber[:3] + "085" + r.IDNumber[6:]
+			if s, _ := citizen.ParseSex(r.Sex); s == citizen.Female {
+				r.IDNumber = r.IDNumber[:3] + "185" + r.IDNumber[6:]
+			}
+		}}, func(t *testing.T, c *chip.Card, img *testcards.Image, p *pki.TestPKI) (*verify.TrustStore, verify.Secret) {
+			return nil, verify.Secret{MRZ: &c.BAC}
+		}, "card.expiry"},
+		{"truncated DG13", cardOpts{}, func(t *testing.T, c *chip.Card, img *testcards.Image, p *pki.TestPKI) (*verify.TrustStore, verify.Secret) {
+			b := c.Files[0x010D]
+			img.SetFile(0x010D, false, append(append([]byte(nil), b[:2]...), b[2:len(b)/2]...))
+			return nil, verify.Secret{CAN: c.CAN}
+		}, "dg13.hash"},
+		{"garbage SOD", cardOpts{}, func(t *testing.T, c *chip.Card, img *testcards.Image, p *pki.TestPKI) (*verify.TrustStore, verify.Secret) {
+			img.SetFile(0x011D, false, []byte{0x77, 0x05, 0x30, 0x03, 0x02, 0x01, 0x00})
+			return nil, verify.Secret{CAN: c.CAN}
+		}, "sod.parse"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			c, aa, p := buildCard(t, tt.o)
+			img, err := testcards.PersonalizedImage(c, aa, testcards.ProfileCCCD)
+			if err != nil {
+				t.Fatal(err)
+			}
+			ts, sec := tt.forge(t, c, img, p)
+			if ts == nil {
+				ts = trustDir(t, p, true)
+			}
+			rep := runVerify(t, img, sec, ts)
+			if rep.IsGenuine() {
+				t.Fatalf("forgery passed: %+v", rep.Checks)
+			}
+			if checkOf(rep, tt.failed).Status != verify.Fail {
+				t.Fatalf("check %s did not fail; failed: %v", tt.failed, rep.Failed)
+			}
+		})
+	}
+}
+
+// foreignPKI makes a test PKI whose CSCA belongs to another country.
+func foreignPKI(t testing.TB, country string) *pki.TestPKI {
+	t.Helper()
+	p, err := pki.NewTestPKIForCountry("ecdsa-p256", country, time.Now().Add(-time.Hour))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+func TestWrongSecretIsNoConclusion(t *testing.T) {
+	c, aa, p := buildCard(t, cardOpts{})
+	img, _ := testcards.PersonalizedImage(c, aa, testcards.ProfileCCCD)
+	_, err := verify.Verify(apdu.NewCard(testcards.NewEmulator(img, "")), verify.Secret{CAN: "999999"}, verify.Options{Trust: trustDir(t, p, true)})
+	if !errors.Is(err, chip.ErrAccessDenied) || !errors.Is(err, verify.ErrNoConclusion) {
+		t.Fatalf("err = %v", err)
+	}
+	if !strings.Contains(err.Error(), "does not match this card") {
+		t.Fatalf("message: %v", err)
+	}
+}
+
+var _ = cms.PKCS1v15
