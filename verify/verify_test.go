@@ -343,3 +343,8 @@ func TestWrongSecretIsNoConclusion(t *testing.T) {
 }
 
 var _ = cms.PKCS1v15
+
+func freshKey() *ecdsa.PrivateKey {
+	k, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	return k
+}

@@ -97,33 +97,27 @@ func ensurePCSCD() error {
 	}
 }
 
-// lockSlot takes a slot for this process: the first free one, or waits
-// for the first. The lock file lives in the temp dir shared by all test
-// processes of the machine.
+// lockSlot takes a slot for this process: the first free one, waiting
+// (up to five minutes) while all are taken. The lock files live in the
+// temp dir shared by all test processes of the machine.
 func lockSlot() (Slot, *os.File, error) {
-	open := func(s Slot) (*os.File, error) {
-		return os.OpenFile(filepath.Join(os.TempDir(), fmt.Sprintf("cccd-vpcd-%d.lock", s.Port)), os.O_CREATE|os.O_RDWR, 0o666)
-	}
-	for _, s := range Slots {
-		f, err := open(s)
-		if err != nil {
-			return Slot{}, nil, err
+	deadline := time.Now().Add(5 * time.Minute)
+	for {
+		for _, s := range Slots {
+			f, err := os.OpenFile(filepath.Join(os.TempDir(), fmt.Sprintf("cccd-vpcd-%d.lock", s.Port)), os.O_CREATE|os.O_RDWR, 0o666)
+			if err != nil {
+				return Slot{}, nil, err
+			}
+			if syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB) == nil {
+				return s, f, nil
+			}
+			f.Close()
 		}
-		if syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB) == nil {
-			return s, f, nil
+		if time.Now().After(deadline) {
+			return Slot{}, nil, errors.New("both vpcd reader slots stayed busy for 5 minutes (a test holding a card too long?)")
 		}
-		f.Close()
+		time.Sleep(50 * time.Millisecond)
 	}
-	s := Slots[0]
-	f, err := open(s)
-	if err != nil {
-		return Slot{}, nil, err
-	}
-	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX); err != nil {
-		f.Close()
-		return Slot{}, nil, err
-	}
-	return s, f, nil
 }
 
 // Serve puts applet in a free vpcd slot and returns once pcscd reports

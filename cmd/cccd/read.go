@@ -1,0 +1,81 @@
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+
+	"github.com/spf13/cobra"
+
+	"github.com/cccd-vn/cccd/verify"
+)
+
+func init() {
+	var reader, out string
+	var noPACE bool
+	var sf secretFlags
+	cmd := &cobra.Command{
+		Use:   "read --reader R SECRET --out DIR",
+		Short: "Read a card's raw files for audits and other tools",
+		Long: `Open the chip and read every file it gives — EF.CardAccess, EF.COM,
+EF.SOD and the data groups — into DIR as EF.COM.bin, DG1.bin, …, EF.SOD.bin,
+plus card.json (how the chip was opened, the files, the traffic). Nothing is
+checked: use 'cccd verify' for a verdict.
+
+` + secretHelp + `
+
+Examples:
+  cccd read --reader 0 --can 123456 --out dump/
+  cccd read --reader emu:card.json --doc-number 099012345 --dob 990518 --expiry 240518 --out dump/`,
+		Args: cobra.NoArgs,
+		RunE: func(c *cobra.Command, _ []string) error {
+			sec, err := sf.secret(c)
+			if err != nil {
+				return err
+			}
+			if out == "" {
+				return usageError(c, "--out DIR is required")
+			}
+			card, err := openReader(c, reader)
+			if err != nil {
+				return err
+			}
+			defer card.Close()
+			rep, err := verify.Read(card.Card, sec, verify.Options{NoPACE: noPACE})
+			if err != nil {
+				return openError(err)
+			}
+			rep.Reader = card.Reader
+			if err := os.MkdirAll(out, 0o700); err != nil {
+				return ioError(err)
+			}
+			for name, b := range rep.Raw {
+				if err := os.WriteFile(filepath.Join(out, name+".bin"), b, 0o600); err != nil {
+					return ioError(err)
+				}
+			}
+			j, _ := json.MarshalIndent(struct {
+				Reader string            `json:"reader"`
+				Access verify.Access     `json:"access"`
+				Files  []verify.FileInfo `json:"files"`
+				Stats  verify.Stats      `json:"stats"`
+			}{rep.Reader, rep.Access, rep.Files, rep.Stats}, "", "  ")
+			if err := os.WriteFile(filepath.Join(out, "card.json"), append(j, '\n'), 0o600); err != nil {
+				return ioError(err)
+			}
+			fmt.Fprintf(c.OutOrStdout(), "%d files read with %s in %d APDUs into %s\n", len(rep.Raw), rep.Access.Method, rep.Stats.APDUs, out)
+			for _, f := range rep.Files {
+				if f.Note != "" {
+					fmt.Fprintf(c.OutOrStdout(), "  %s: %s\n", f.Name, f.Note)
+				}
+			}
+			return nil
+		},
+	}
+	cmd.Flags().StringVarP(&reader, "reader", "r", "", readerHelp)
+	cmd.Flags().StringVar(&out, "out", "", "directory for the files and card.json")
+	cmd.Flags().BoolVar(&noPACE, "no-pace", false, "open with BAC even if the chip offers PACE")
+	sf.register(cmd)
+	register(cmd)
+}

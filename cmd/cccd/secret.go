@@ -1,0 +1,114 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"github.com/cccd-vn/cccd/chip"
+	"github.com/cccd-vn/cccd/qr"
+	"github.com/cccd-vn/cccd/verify"
+)
+
+// secretFlags are the ways a clerk opens a chip, shared by read and verify.
+type secretFlags struct {
+	mrz, docNumber, dob, expiry, can, qrText, qrImage string
+}
+
+const secretHelp = `Open the chip with one of:
+  --mrz MRZ                      the full MRZ (TD1: 3 lines of 30, newlines or
+                                 spaces between lines are fine)
+  --doc-number N --dob YYMMDD --expiry YYMMDD
+                                 the MRZ fields BAC needs
+  --can CAN                      the 6-digit card access number (PACE); on the
+                                 2021 CCCD, the last 6 digits of the ID number
+  --qr-text T | --qr-image IMG   the card's QR (its text, or a photo of it):
+                                 PACE with the CAN it implies, BAC with the
+                                 expiry computed from it`
+
+func (s *secretFlags) register(c *cobra.Command) {
+	f := c.Flags()
+	f.StringVar(&s.mrz, "mrz", "", "full MRZ text")
+	f.StringVar(&s.docNumber, "doc-number", "", "document number (with --dob and --expiry)")
+	f.StringVar(&s.dob, "dob", "", "date of birth YYMMDD")
+	f.StringVar(&s.expiry, "expiry", "", "date of expiry YYMMDD")
+	f.StringVar(&s.can, "can", "", "6-digit card access number")
+	f.StringVar(&s.qrText, "qr-text", "", "the card's QR payload text")
+	f.StringVar(&s.qrImage, "qr-image", "", "a photo or scan of the card's QR code")
+}
+
+// secret turns the flags into a verify.Secret; errors are bad usage.
+func (s *secretFlags) secret(c *cobra.Command) (verify.Secret, error) {
+	n := 0
+	for _, v := range []string{s.mrz, s.docNumber + s.dob + s.expiry, s.can, s.qrText, s.qrImage} {
+		if v != "" {
+			n++
+		}
+	}
+	if n == 0 {
+		return verify.Secret{}, usageError(c, "a secret is needed to open the chip: --mrz, --doc-number/--dob/--expiry, --can, --qr-text or --qr-image")
+	}
+	if n > 1 {
+		return verify.Secret{}, usageError(c, "give only one of --mrz, --doc-number/--dob/--expiry, --can, --qr-text, --qr-image")
+	}
+	switch {
+	case s.mrz != "":
+		text := strings.Join(strings.Fields(s.mrz), "\n")
+		sec, err := verify.SecretFromMRZText(text)
+		if err != nil {
+			return sec, inputError(fmt.Errorf("--mrz: %w", err))
+		}
+		return sec, nil
+	case s.can != "":
+		if _, err := chip.CANPassword(s.can); err != nil {
+			return verify.Secret{}, usageError(c, "--can: %v", err)
+		}
+		return verify.Secret{CAN: s.can}, nil
+	case s.qrText != "" || s.qrImage != "":
+		text := s.qrText
+		if s.qrImage != "" {
+			b, err := os.ReadFile(s.qrImage)
+			if err != nil {
+				return verify.Secret{}, ioError(err)
+			}
+			d, err := qr.DecodeImage(b)
+			if err != nil {
+				if qr.IsNotFound(err) {
+					return verify.Secret{}, inputError(fmt.Errorf("--qr-image %s: no QR code found; take a sharper, closer photo", s.qrImage))
+				}
+				return verify.Secret{}, inputError(fmt.Errorf("--qr-image %s: %w", s.qrImage, err))
+			}
+			text = d.Text
+		}
+		p, err := qr.Parse(text)
+		if err != nil {
+			return verify.Secret{}, inputError(fmt.Errorf("QR: %w", err))
+		}
+		sec, err := verify.SecretFromQR(p)
+		if err != nil {
+			return verify.Secret{}, inputError(fmt.Errorf("QR: %w", err))
+		}
+		return sec, nil
+	}
+	if s.docNumber == "" || s.dob == "" || s.expiry == "" {
+		return verify.Secret{}, usageError(c, "--doc-number, --dob and --expiry go together")
+	}
+	k := chip.BACKey{DocumentNumber: strings.ToUpper(s.docNumber), DateOfBirth: s.dob, DateOfExpiry: s.expiry}
+	if _, err := k.MRZInformation(); err != nil {
+		return verify.Secret{}, usageError(c, "%v", err)
+	}
+	return verify.Secret{MRZ: &k}, nil
+}
+
+// openError words a failure to open or read a chip: exit 3, nothing
+// concluded; a wrong secret is said plainly.
+func openError(err error) error {
+	if errors.Is(err, chip.ErrAccessDenied) {
+		return ioError(chip.ErrAccessDenied)
+	}
+	msg := strings.TrimPrefix(err.Error(), verify.ErrNoConclusion.Error()+": ")
+	return ioError(fmt.Errorf("nothing concluded: %s", msg))
+}

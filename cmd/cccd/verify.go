@@ -1,0 +1,216 @@
+package main
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/cccd-vn/cccd/apdu/pcsc"
+	"github.com/cccd-vn/cccd/verify"
+)
+
+func init() {
+	var reader, trustDir, photoOut string
+	var asJSON, watch, noPACE bool
+	var sf secretFlags
+	cmd := &cobra.Command{
+		Use:   "verify --reader R SECRET --trust DIR",
+		Short: "Verify a card: open, read, authenticate, cross-check, verdict",
+		Long: `Run the ICAO 9303 inspection procedure on the card in a reader and print
+each check on its own line, the holder's data and a verdict:
+
+  GENUINE       every applicable check passed (exit 0)
+  NOT VERIFIED  a check failed; each failed check is named (exit 1)
+
+Reader, card or secret trouble concludes nothing (exit 3): a wrong MRZ/CAN
+is "access denied", never a forgery.
+
+` + secretHelp + `
+
+Checks: passive authentication (EF.SOD signature, Document Signer issued by a
+CSCA of the trust store, validity, revocation, every data-group hash, the
+CSCA's country = the issuing state), clone detection (active authentication
+with DG15), consistency (MRZ entered vs DG1, DG1 vs DG13, QR vs DG13, the ID
+number's structure, expiry).
+
+--trust DIR holds CSCA certificates (PEM/DER), master lists (.ml) and CRLs;
+manage it with 'cccd trust'. --photo-out FILE saves the face (JPEG as is;
+JPEG 2000 as PNG when opj_decompress is installed, else .jp2). --watch is
+counter mode: wait for a card, verify, print, wait for its removal, repeat.
+
+Examples:
+  cccd verify --reader 0 --can 123456 --trust trust/
+  cccd verify --reader emu:card.json --mrz "$(cat mrz.txt)" --trust trust/ --json
+  cccd verify --reader "PICC" --qr-image qr.jpg --trust trust/ --photo-out face.jpg
+  cccd verify --reader 0 --can 123456 --trust trust/ --watch`,
+		Args: cobra.NoArgs,
+		RunE: func(c *cobra.Command, _ []string) error {
+			sec, err := sf.secret(c)
+			if err != nil {
+				return err
+			}
+			if trustDir == "" {
+				return usageError(c, "--trust DIR is required: the CSCA certificates, master lists and CRLs to trust")
+			}
+			ts, err := verify.LoadTrustStore(trustDir)
+			if err != nil {
+				return inputError(err)
+			}
+			for _, p := range ts.Problems {
+				fmt.Fprintf(c.ErrOrStderr(), "cccd: trust store: skipped %s\n", p)
+			}
+			opt := verify.Options{Trust: ts, NoPACE: noPACE}
+			if watch {
+				return watchVerify(c, reader, sec, opt, asJSON, photoOut)
+			}
+			card, err := openReader(c, reader)
+			if err != nil {
+				return err
+			}
+			defer card.Close()
+			rep, err := verify.Verify(card.Card, sec, opt)
+			if err != nil {
+				return openError(err)
+			}
+			rep.Reader = card.Reader
+			return printVerify(c, rep, asJSON, photoOut)
+		},
+	}
+	cmd.Flags().StringVarP(&reader, "reader", "r", "", readerHelp)
+	cmd.Flags().StringVar(&trustDir, "trust", "", "trust store directory")
+	cmd.Flags().BoolVar(&asJSON, "json", false, "print the report as one JSON object (see README)")
+	cmd.Flags().StringVar(&photoOut, "photo-out", "", "save the holder's face image to FILE")
+	cmd.Flags().BoolVar(&watch, "watch", false, "counter mode: verify every card put on the reader until interrupted")
+	cmd.Flags().BoolVar(&noPACE, "no-pace", false, "open with BAC even if the chip offers PACE")
+	sf.register(cmd)
+	register(cmd)
+}
+
+func printVerify(c *cobra.Command, rep *verify.Report, asJSON bool, photoOut string) error {
+	out := c.OutOrStdout()
+	if photoOut != "" && len(rep.Photo) > 0 {
+		path, err := savePhoto(rep, photoOut)
+		if err != nil {
+			return ioError(err)
+		}
+		fmt.Fprintf(c.ErrOrStderr(), "cccd: face image saved to %s\n", path)
+	}
+	if asJSON {
+		enc := json.NewEncoder(out)
+		enc.SetEscapeHTML(false)
+		if err := enc.Encode(rep); err != nil {
+			return ioError(err)
+		}
+	} else {
+		writeReport(out, rep)
+	}
+	if !rep.IsGenuine() {
+		return withCode(ExitFailed, errors.New(rep.Summary()))
+	}
+	return nil
+}
+
+func writeReport(w io.Writer, rep *verify.Report) {
+	fmt.Fprintf(w, "Card in %s, opened with %s (%s)\n", rep.Reader, rep.Access.Method, rep.Access.Password)
+	if rep.Access.Note != "" {
+		fmt.Fprintf(w, "  note: %s\n", rep.Access.Note)
+	}
+	for _, f := range rep.Files {
+		if f.Note != "" {
+			fmt.Fprintf(w, "  note: %s: %s\n", f.Name, f.Note)
+		}
+	}
+	fmt.Fprintln(w)
+	for _, ch := range rep.Checks {
+		fmt.Fprintf(w, "  %-4s  %-28s %s\n", strings.ToUpper(string(ch.Status)), ch.Name, ch.Detail)
+	}
+	if h := rep.Holder; h != nil {
+		fmt.Fprintln(w)
+		fmt.Fprintf(w, "  ID number     %s\n  Full name     %s\n  Date of birth %s\n  Sex           %s\n", h.IDNumber, h.FullName, h.DateOfBirth, h.Sex)
+		if h.PlaceOfResidence != "" {
+			fmt.Fprintf(w, "  Residence     %s\n", h.PlaceOfResidence)
+		}
+		if h.DateOfExpiry != "" {
+			fmt.Fprintf(w, "  Valid until   %s\n", h.DateOfExpiry)
+		}
+	}
+	st := rep.Stats
+	fmt.Fprintf(w, "\n  %d APDUs, %d bytes; access %.0f ms, reading %.0f ms, checks %.0f ms\n", st.APDUs, st.BytesSent+st.BytesReceived, st.AccessMS, st.ReadMS, st.ChecksMS)
+	fmt.Fprintf(w, "\n%s\n", rep.Summary())
+}
+
+// savePhoto writes the face image: JPEG as is, JPEG 2000 converted to PNG
+// with opj_decompress when asked for .png and installed, else as .jp2.
+func savePhoto(rep *verify.Report, path string) (string, error) {
+	if rep.PhotoType == "jpeg" || rep.PhotoType == "" {
+		return path, os.WriteFile(path, rep.Photo, 0o600)
+	}
+	if strings.EqualFold(filepath.Ext(path), ".png") {
+		if tool, err := exec.LookPath("opj_decompress"); err == nil {
+			tmp, err := os.CreateTemp("", "cccd-face-*.jp2")
+			if err != nil {
+				return "", err
+			}
+			defer os.Remove(tmp.Name())
+			tmp.Write(rep.Photo)
+			tmp.Close()
+			if out, err := exec.Command(tool, "-i", tmp.Name(), "-o", path).CombinedOutput(); err != nil {
+				return "", fmt.Errorf("opj_decompress: %v: %s", err, out)
+			}
+			return path, nil
+		}
+	}
+	jp2 := strings.TrimSuffix(path, filepath.Ext(path)) + "." + rep.PhotoType
+	return jp2, os.WriteFile(jp2, rep.Photo, 0o600)
+}
+
+// watchVerify is counter mode on a PC/SC reader.
+func watchVerify(c *cobra.Command, spec string, sec verify.Secret, opt verify.Options, asJSON bool, photoOut string) error {
+	if strings.HasPrefix(spec, "emu:") {
+		return usageError(c, "--watch needs a PC/SC reader (card insertion events); emu: images are always present")
+	}
+	ctx, err := pcsc.Open()
+	if err != nil {
+		return ioError(err)
+	}
+	defer ctx.Close()
+	name, err := ctx.Resolve(spec)
+	if err != nil {
+		return usageError(c, "--reader %s: %v", spec, err)
+	}
+	errw := c.ErrOrStderr()
+	for {
+		fmt.Fprintf(errw, "cccd: waiting for a card in %s (Ctrl-C to stop)\n", name)
+		if err := ctx.WaitForCard(name, 0); err != nil {
+			return ioError(err)
+		}
+		card, err := openReader(c, name)
+		if err == nil {
+			var rep *verify.Report
+			rep, err = verify.Verify(card.Card, sec, opt)
+			card.Close()
+			if err == nil {
+				rep.Reader = name
+				if perr := printVerify(c, rep, asJSON, photoOut); perr != nil && exitCode(perr) != ExitFailed {
+					return perr
+				}
+			}
+		}
+		if err != nil {
+			fmt.Fprintf(errw, "cccd: %v\n", openError(err))
+		}
+		fmt.Fprintf(errw, "cccd: remove the card\n")
+		if err := ctx.WaitForRemoval(name, 0); err != nil {
+			return ioError(err)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+}

@@ -1,0 +1,74 @@
+package verify_test
+
+import (
+	"testing"
+
+	"github.com/cccd-vn/cccd/apdu"
+	"github.com/cccd-vn/cccd/apdu/pcsc"
+	"github.com/cccd-vn/cccd/internal/pcsctest"
+	"github.com/cccd-vn/cccd/testcards"
+	"github.com/cccd-vn/cccd/verify"
+)
+
+// verifyOverPCSC inserts the image into a vpcd reader of the real pcscd
+// and verifies it through PC/SC.
+func verifyOverPCSC(t testing.TB, img *testcards.Image, sec verify.Secret, ts *verify.TrustStore) *verify.Report {
+	t.Helper()
+	// Serve rather than Insert: the slot is freed as soon as this card
+	// is verified (there are two slots for all test processes).
+	slot, stop, err := pcsctest.Serve(testcards.NewEmulator(img, ""))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer stop()
+	ctx, err := pcsc.Open()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ctx.Close()
+	sc, err := ctx.Connect(slot.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer sc.Close()
+	rep, err := verify.Verify(apdu.NewCard(sc), sec, verify.Options{Trust: ts})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return rep
+}
+
+// TestVerifyOverPCSC: genuine cards and three forgeries end to end
+// through pcscd + vpcd.
+func TestVerifyOverPCSC(t *testing.T) {
+	c, aa, p := buildCard(t, cardOpts{})
+	ts := trustDir(t, p, true)
+	img, _ := testcards.PersonalizedImage(c, aa, testcards.ProfileCCCD)
+	if rep := verifyOverPCSC(t, img, verify.Secret{CAN: c.CAN}, ts); !rep.IsGenuine() {
+		t.Fatalf("genuine PACE card: %s", rep.Summary())
+	}
+	bc, baa, bp := buildCard(t, cardOpts{alg: "rsa-2048", rsaAA: true, noPACE: true})
+	bimg, _ := testcards.PersonalizedImage(bc, baa, testcards.ProfileICAO)
+	bimg.MaxResponse, bimg.ExtendedLength = 223, false
+	if rep := verifyOverPCSC(t, bimg, verify.Secret{MRZ: &bc.BAC}, trustDir(t, bp, true)); !rep.IsGenuine() {
+		t.Fatalf("genuine BAC card: %s", rep.Summary())
+	}
+	for _, tt := range []struct {
+		name   string
+		forge  func(*testcards.Image)
+		failed string
+	}{
+		{"tampered DG13", func(i *testcards.Image) { i.SetFile(0x010D, false, flip(c.Files[0x010D])) }, "dg13.hash"},
+		{"cloned chip", func(i *testcards.Image) { i.SetAAKey(freshKey()) }, "clone.active_authentication"},
+		{"tampered DG2", func(i *testcards.Image) { i.SetFile(0x0102, false, flip(c.Files[0x0102])) }, "dg2.hash"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			img, _ := testcards.PersonalizedImage(c, aa, testcards.ProfileCCCD)
+			tt.forge(img)
+			rep := verifyOverPCSC(t, img, verify.Secret{CAN: c.CAN}, ts)
+			if rep.IsGenuine() || checkOf(rep, tt.failed).Status != verify.Fail {
+				t.Fatalf("%s: %s", tt.name, rep.Summary())
+			}
+		})
+	}
+}
