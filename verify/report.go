@@ -74,9 +74,9 @@ type Stats struct {
 
 // FileInfo is one file read (or not).
 type FileInfo struct {
-	Name  string `json:"name"`
-	Size  int    `json:"size,omitempty"`
-	Note  string `json:"note,omitempty"`
+	Name string `json:"name"`
+	Size int    `json:"size,omitempty"`
+	Note string `json:"note,omitempty"`
 }
 
 // Report is the outcome of one verification. Its JSON form is documented
