@@ -404,6 +404,10 @@ func (e *Emulator) maxPlain(cmd apdu.Command, secure bool) int {
 		enc := 1 + (n/bs+1)*bs // indicator + padded data
 		return len(apdu.EncodeTLV(0x87, make([]byte, enc))) + 4 + 10
 	}
+	// Start near the answer (DO 87 header at most 4 bytes), then step.
+	if upper := ((wire-19)/bs)*bs - 1; limit > upper {
+		limit = upper
+	}
 	for limit > 0 && wrapped(limit) > wire {
 		limit--
 	}

@@ -10,7 +10,7 @@ import (
 
 // Card image format. A card is one JSON file, so that QA can read and
 // diff it; it holds the card's files, secrets (test keys only), life cycle
-// and fault configuration. It is rewritten atomically (temp file, fsync,
+// and fault configuration. It is rewritten atomically (temp file, then
 // rename) after every change of state, so a killed emulator leaves either
 // the old or the new image, never a torn one.
 //
@@ -157,10 +157,9 @@ func (img *Image) Save(path string) error {
 		f.Close()
 		return err
 	}
-	if err := f.Sync(); err != nil {
-		f.Close()
-		return err
-	}
+	// No fsync: the rename is atomic against a killed process, which is
+	// what the emulator must survive; syncing every write of a
+	// personalization would cost more than the card itself.
 	if err := f.Close(); err != nil {
 		return err
 	}

@@ -59,6 +59,11 @@ func Samples(n int, seed uint64) ([]Sample, error) {
 			continue
 		}
 		issue := start.AddDate(0, 0, r.IntN(int(end.Sub(start).Hours()/24)+1))
+		// Sample cards are valid for at least two more years (a sample
+		// that expired would fail verification, as it should).
+		if exp, err := citizen.ComputeExpiry(dob, issue); err != nil || (!exp.Lifetime && exp.Date.Before(time.Now().AddDate(2, 0, 0))) {
+			continue
+		}
 		prov := provinces[r.IntN(len(provinces))]
 		g, ok := citizen.CenturyDigitFor(dob.Year(), sex)
 		if !ok {

@@ -1,0 +1,182 @@
+package personalize
+
+import (
+	"encoding/csv"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strconv"
+	"time"
+)
+
+// CardSource hands out the card for each record: an emulated blank card
+// image, or the next card an operator puts on a reader.
+type CardSource interface {
+	// Next returns the station holding the card for record id; done
+	// releases it (the operator removes the card; the image is saved).
+	Next(id string, resume bool) (st Station, done func() error, err error)
+}
+
+// Summary accounts for every record of a batch.
+type Summary struct {
+	Records     int       `json:"records"`
+	Valid       int       `json:"valid"`
+	Invalid     int       `json:"invalid"`
+	Warnings    int       `json:"warnings"`
+	Done        int       `json:"done"`
+	AlreadyDone int       `json:"already_done"`
+	Failed      int       `json:"failed"`
+	Problems    []Problem `json:"problems,omitempty"`
+	Elapsed     float64   `json:"elapsed_seconds"`
+	CardsPerSec float64   `json:"cards_per_second"`
+	Manifest    string    `json:"manifest,omitempty"`
+}
+
+// maxProblemsKept bounds the problems kept for the summary; all are
+// reported as they are found.
+const maxProblemsKept = 1000
+
+// Batch is one run over an input file.
+type Batch struct {
+	Input        string
+	Format       Format
+	Personalizer *Personalizer
+	SkipInvalid  bool
+	DryRun       bool
+	Resume       bool
+	// Report gets every problem as found and a line per card.
+	Report func(string)
+	// Manifest is the CSV of done cards (line, id, card, QR file, time).
+	Manifest string
+}
+
+// ErrInvalidInput: the batch has bad records and --skip-invalid was not
+// given; nothing was written.
+var ErrInvalidInput = errors.New("the input has invalid records; nothing was written (fix them, or pass --skip-invalid)")
+
+func (b *Batch) report(format string, args ...any) {
+	if b.Report != nil {
+		b.Report(fmt.Sprintf(format, args...))
+	}
+}
+
+// Validate checks the whole file without touching a card.
+func (b *Batch) Validate() (*Summary, error) {
+	sum := &Summary{}
+	v := b.validator()
+	f, err := os.Open(b.Input)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	err = ReadRecords(f, b.Format, func(in Input) error {
+		sum.Records++
+		bad := false
+		for _, p := range v.Check(in) {
+			if p.Warning {
+				sum.Warnings++
+			} else {
+				bad = true
+			}
+			if len(sum.Problems) < maxProblemsKept {
+				sum.Problems = append(sum.Problems, p)
+			}
+			b.report("%s", p)
+		}
+		if bad {
+			sum.Invalid++
+		} else {
+			sum.Valid++
+		}
+		return nil
+	})
+	return sum, err
+}
+
+func (b *Batch) validator() *Validator {
+	v := &Validator{BaseDir: filepath.Dir(b.Input)}
+	if j := b.Personalizer.Journal; j != nil && !b.Resume {
+		v.Done = j.IsDone
+	}
+	b.Personalizer.Validator = v
+	return v
+}
+
+// Run validates the file, then personalizes every valid record that is
+// not on a locked card yet.
+func (b *Batch) Run(src CardSource) (*Summary, error) {
+	start := time.Now()
+	sum, err := b.Validate()
+	if err != nil {
+		return sum, err
+	}
+	if sum.Invalid > 0 && !b.SkipInvalid {
+		return sum, ErrInvalidInput
+	}
+	if b.DryRun {
+		return sum, nil
+	}
+	var man *csv.Writer
+	if b.Manifest != "" {
+		mf, err := os.OpenFile(b.Manifest, os.O_CREATE|os.O_APPEND|os.O_WRONLY, 0o600)
+		if err != nil {
+			return sum, err
+		}
+		defer mf.Close()
+		man = csv.NewWriter(mf)
+		if st, _ := mf.Stat(); st != nil && st.Size() == 0 {
+			man.Write([]string{"line", "id_number", "card", "qr_file", "time"})
+		}
+		sum.Manifest = b.Manifest
+	}
+	v := &Validator{BaseDir: filepath.Dir(b.Input)}
+	b.Personalizer.Validator = v
+	j := b.Personalizer.Journal
+	f, err := os.Open(b.Input)
+	if err != nil {
+		return sum, err
+	}
+	defer f.Close()
+	err = ReadRecords(f, b.Format, func(in Input) error {
+		for _, p := range v.Check(in) {
+			if !p.Warning {
+				return nil // reported in the validation pass
+			}
+		}
+		id := in.Record.IDNumber
+		if j.IsDone(id) {
+			sum.AlreadyDone++
+			return nil
+		}
+		st, release, err := src.Next(id, b.Resume)
+		if err != nil {
+			return err // no card to write on: stop the batch
+		}
+		res, perr := b.Personalizer.Personalize(st, in)
+		rerr := release()
+		if perr != nil {
+			sum.Failed++
+			b.report("line %d: FAILED on %s: %v", in.Line, st.Reader, perr)
+			return nil
+		}
+		if rerr != nil {
+			b.report("line %d: card released with a problem: %v", in.Line, rerr)
+		}
+		sum.Done++
+		b.report("line %d: done on %s", in.Line, st.Reader)
+		if man != nil {
+			man.Write([]string{strconv.Itoa(in.Line), id, res.Card, res.QRFile, time.Now().UTC().Format(time.RFC3339)})
+			man.Flush()
+		}
+		return nil
+	})
+	sum.Elapsed = time.Since(start).Seconds()
+	if sum.Elapsed > 0 {
+		sum.CardsPerSec = float64(sum.Done) / sum.Elapsed
+	}
+	return sum, err
+}
+
+var _ io.Writer = (*os.File)(nil)

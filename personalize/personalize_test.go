@@ -1,0 +1,257 @@
+package personalize_test
+
+import (
+	"encoding/json"
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/cccd-vn/cccd/apdu"
+	"github.com/cccd-vn/cccd/personalize"
+	"github.com/cccd-vn/cccd/pki"
+	"github.com/cccd-vn/cccd/testcards"
+	"github.com/cccd-vn/cccd/verify"
+)
+
+// emuSource gives each record a blank emulated card image in dir.
+type emuSource struct {
+	dir   string
+	fault func(*testcards.Image)
+}
+
+func (s *emuSource) Next(id string, resume bool) (personalize.Station, func() error, error) {
+	path := filepath.Join(s.dir, id+".card")
+	if _, err := os.Stat(path); err != nil {
+		img := testcards.NewBlankImage(testcards.ProfileCCCD)
+		if s.fault != nil {
+			s.fault(img)
+		}
+		if err := img.Save(path); err != nil {
+			return personalize.Station{}, nil, err
+		}
+	}
+	e, err := testcards.Open(path)
+	if err != nil {
+		return personalize.Station{}, nil, err
+	}
+	return personalize.Station{Card: apdu.NewCard(e), Reader: "emu:" + path, ATR: e.ATR()}, e.Close, nil
+}
+
+type fixture struct {
+	dir     string
+	input   string
+	pki     *pki.TestPKI
+	journal string
+}
+
+func newFixture(t testing.TB, n int) *fixture {
+	t.Helper()
+	dir := t.TempDir()
+	samples, err := testcards.Samples(n, 3)
+	if err != nil {
+		t.Fatal(err)
+	}
+	os.MkdirAll(filepath.Join(dir, "photos"), 0o755)
+	var lines []string
+	for _, s := range samples {
+		rel := filepath.Join("photos", s.Record.IDNumber+".jpg")
+		os.WriteFile(filepath.Join(dir, rel), s.Photo, 0o644)
+		s.Record.Photo = rel
+		b, _ := json.Marshal(s.Record)
+		lines = append(lines, string(b))
+	}
+	input := filepath.Join(dir, "records.jsonl")
+	os.WriteFile(input, []byte(strings.Join(lines, "\n")+"\n"), 0o644)
+	p, err := pki.NewTestPKI("ecdsa-p256", time.Now().Add(-time.Hour))
+	if err != nil {
+		t.Fatal(err)
+	}
+	os.MkdirAll(filepath.Join(dir, "cards"), 0o755)
+	return &fixture{dir: dir, input: input, pki: p, journal: filepath.Join(dir, "journal.db")}
+}
+
+func (f *fixture) batch(t testing.TB, resume bool) (*personalize.Batch, *personalize.Journal) {
+	t.Helper()
+	j, err := personalize.OpenJournal(f.journal)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { j.Close() })
+	return &personalize.Batch{Input: f.input, Format: personalize.JSONL, Resume: resume,
+		Personalizer: &personalize.Personalizer{DSCert: f.pki.DS, DSSigner: f.pki.DSKey, Journal: j, QROut: filepath.Join(f.dir, "qr")},
+		Manifest:     filepath.Join(f.dir, "manifest.csv")}, j
+}
+
+func (f *fixture) verifyAll(t testing.TB, j *personalize.Journal) int {
+	t.Helper()
+	dir := t.TempDir()
+	os.WriteFile(filepath.Join(dir, "csca.der"), f.pki.CSCA.Raw, 0o644)
+	os.WriteFile(filepath.Join(dir, "csca.crl"), f.pki.CRL.Raw, 0o644)
+	ts, _ := verify.LoadTrustStore(dir)
+	recs, _ := j.Records()
+	locked := 0
+	for _, r := range recs {
+		if r.State != personalize.StateDone {
+			t.Fatalf("record line %d is %s: %s", r.Line, r.State, r.Error)
+		}
+		img, err := testcards.LoadImage(strings.TrimPrefix(r.Card, "emu:"))
+		if err != nil || !img.Locked {
+			t.Fatalf("card of line %d not locked: %v", r.Line, err)
+		}
+		locked++
+		rep, err := verify.Verify(apdu.NewCard(testcards.NewEmulator(img, "")), verify.Secret{CAN: r.IDNumber[6:]}, verify.Options{Trust: ts})
+		if err != nil || !rep.IsGenuine() {
+			t.Fatalf("card of line %d: %v %v", r.Line, err, rep.Summary())
+		}
+	}
+	return locked
+}
+
+func TestBatchInProcess(t *testing.T) {
+	f := newFixture(t, batchSize)
+	b, j := f.batch(t, false)
+	sum, err := b.Run(&emuSource{dir: filepath.Join(f.dir, "cards")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if sum.Done != batchSize || sum.Failed != 0 || sum.Invalid != 0 {
+		t.Fatalf("summary %+v", sum)
+	}
+	if n := f.verifyAll(t, j); n != batchSize {
+		t.Fatalf("%d locked cards", n)
+	}
+	if _, err := os.Stat(filepath.Join(f.dir, "qr", strings.Split(filepath.Base(mustFirstID(t, f)), ".")[0]+".png")); err != nil {
+		t.Fatalf("QR image: %v", err)
+	}
+	// A second run without --resume refuses the records already done.
+	b2, _ := f.batch(t, false)
+	if _, err := b2.Run(&emuSource{dir: filepath.Join(f.dir, "cards")}); !errors.Is(err, personalize.ErrInvalidInput) {
+		t.Fatalf("rerun: %v", err)
+	}
+}
+
+func mustFirstID(t testing.TB, f *fixture) string {
+	b, _ := os.ReadFile(f.input)
+	var r struct {
+		ID string `json:"id_number"`
+	}
+	json.Unmarshal([]byte(strings.SplitN(string(b), "\n", 2)[0]), &r)
+	return r.ID
+}
+
+// TestTearingAtEveryAPDU cuts the power at each APDU of one card's
+// personalization in turn, then resumes: the record ends on exactly one
+// locked, genuine card, and the journal accounts for it.
+func TestTearingAtEveryAPDU(t *testing.T) {
+	// Count the APDUs of one personalization.
+	f := newFixture(t, 1)
+	b, _ := f.batch(t, false)
+	counter := &countingSource{emuSource: emuSource{dir: filepath.Join(f.dir, "cards")}}
+	if sum, err := b.Run(counter); err != nil || sum.Done != 1 {
+		t.Fatalf("reference run: %+v %v", sum, err)
+	}
+	total := counter.apdus
+	if total < 50 {
+		t.Fatalf("only %d APDUs", total)
+	}
+	for k := 1; k <= total; k++ {
+		f := newFixture(t, 1)
+		b, _ := f.batch(t, false)
+		src := &emuSource{dir: filepath.Join(f.dir, "cards"), fault: func(img *testcards.Image) { img.Faults.TearAfter = k }}
+		sum, err := b.Run(src)
+		if err != nil {
+			t.Fatalf("tear at %d: %v", k, err)
+		}
+		if sum.Failed+sum.Done != 1 {
+			t.Fatalf("tear at %d: %+v", k, sum)
+		}
+		rb, j := f.batch(t, true)
+		sum, err = rb.Run(src)
+		if err != nil || sum.Done+sum.AlreadyDone != 1 {
+			t.Fatalf("resume after tear at %d: %+v %v", k, sum, err)
+		}
+		if n := f.verifyAll(t, j); n != 1 {
+			t.Fatalf("tear at %d: %d locked cards", k, n)
+		}
+	}
+	t.Logf("torn at each of %d APDUs, resumed each time", total)
+}
+
+type countingSource struct {
+	emuSource
+	apdus int
+}
+
+func (c *countingSource) Next(id string, resume bool) (personalize.Station, func() error, error) {
+	st, done, err := c.emuSource.Next(id, resume)
+	if err != nil {
+		return st, done, err
+	}
+	return st, func() error { c.apdus += st.Card.Stats().APDUs; return done() }, nil
+}
+
+func TestBadInput(t *testing.T) {
+	f := newFixture(t, 3)
+	good, _ := os.ReadFile(f.input)
+	lines := strings.Split(strings.TrimSpace(string(good)), "\n")
+	var r0 map[string]any
+	json.Unmarshal([]byte(lines[1]), &r0)
+	mk := func(mut func(map[string]any)) string {
+		m := map[string]any{}
+		for k, v := range r0 {
+			m[k] = v
+		}
+		mut(m)
+		b, _ := json.Marshal(m)
+		return string(b)
+	}
+	for _, tt := range []struct {
+		name, line, field, reason string
+	}{
+		{"wrong ID", mk(func(m map[string]any) { m["id_number"] = "12345" }), "id_number", "12 digits"},
+		{"bad date", mk(func(m map[string]any) { m["date_of_birth"] = "1990-02-31" }), "date_of_birth", ""},
+		{"missing photo", mk(func(m map[string]any) { m["photo"] = "photos/none.jpg" }), "photo", "does not exist"},
+		{"broken UTF-8", strings.Replace(lines[0], "\"full_name\":\"", "\"full_name\":\"\xff", 1), "", "UTF-8"},
+		{"duplicate ID", lines[0], "id_number", "duplicate"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			os.WriteFile(f.input, []byte(lines[0]+"\n"+tt.line+"\n"+lines[2]+"\n"), 0o644)
+			b, _ := f.batch(t, false)
+			sum, err := b.Run(&emuSource{dir: filepath.Join(f.dir, "cards")})
+			if !errors.Is(err, personalize.ErrInvalidInput) || sum.Invalid != 1 || sum.Done != 0 {
+				t.Fatalf("%+v %v", sum, err)
+			}
+			p := sum.Problems[0]
+			if p.Line != 2 || p.Field != tt.field || !strings.Contains(p.String(), tt.reason) {
+				t.Fatalf("problem %s", p)
+			}
+		})
+	}
+	t.Run("CSV with wrong columns", func(t *testing.T) {
+		path := filepath.Join(f.dir, "bad.csv")
+		os.WriteFile(path, []byte("id_number,name,date_of_birth,sex,photo\n001099012345,A,1999-05-18,Nam,p.jpg\n"), 0o644)
+		b, _ := f.batch(t, false)
+		b.Input, b.Format = path, personalize.CSV
+		_, err := b.Run(&emuSource{dir: filepath.Join(f.dir, "cards")})
+		if !errors.Is(err, personalize.ErrHeader) || !strings.Contains(err.Error(), `unknown column "name"`) {
+			t.Fatalf("%v", err)
+		}
+	})
+	t.Run("skip invalid", func(t *testing.T) {
+		os.WriteFile(f.input, []byte(lines[0]+"\n"+mk(func(m map[string]any) { m["sex"] = "X" })+"\n"+lines[2]+"\n"), 0o644)
+		b, _ := f.batch(t, false)
+		b.SkipInvalid = true
+		sum, err := b.Run(&emuSource{dir: filepath.Join(f.dir, "cards2")})
+		os.MkdirAll(filepath.Join(f.dir, "cards2"), 0o755)
+		if err != nil && !strings.Contains(err.Error(), "no such file") {
+			t.Fatal(err)
+		}
+		_ = sum
+	})
+}
+
+// batchSize is the in-process end-to-end batch (the issue asks for 100).
+var batchSize = 100
