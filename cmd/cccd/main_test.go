@@ -4,8 +4,12 @@ import (
 	"errors"
 	"os"
 	"os/exec"
+	"path/filepath"
+	"sort"
 	"strconv"
+	"strings"
 	"testing"
+	"time"
 
 	"github.com/rogpeppe/go-internal/testscript"
 
@@ -31,6 +35,9 @@ func TestScript(t *testing.T) {
 		Cmds: map[string]func(*testscript.TestScript, bool, []string){
 			"exits":    cmdExits,
 			"diagcard": cmdDiagCard,
+			"vpcdslot": cmdVPCDSlot,
+			"cardvars": cmdCardVars,
+			"waitcard": cmdWaitCard,
 		},
 	})
 }
@@ -95,4 +102,40 @@ func cmdDiagCard(ts *testscript.TestScript, neg bool, args []string) {
 			ts.Setenv("READER_INDEX", strconv.Itoa(r.Index))
 		}
 	}
+}
+
+// cmdVPCDSlot takes a free vpcd reader slot for the rest of the script
+// and sets $VPCD_ADDR (for 'cccd emulate --vpcd') and $READER.
+func cmdVPCDSlot(ts *testscript.TestScript, neg bool, args []string) {
+	slot, release, err := pcsctest.Acquire()
+	if err != nil {
+		ts.Fatalf("vpcdslot: %v", err)
+	}
+	ts.Defer(release)
+	ts.Setenv("VPCD_ADDR", slot.Addr())
+	ts.Setenv("READER", slot.Reader)
+}
+
+// cmdWaitCard waits (10 s at most) until pcscd sees a card in $READER.
+func cmdWaitCard(ts *testscript.TestScript, neg bool, args []string) {
+	if err := pcsctest.WaitForCard(ts.Getenv("READER"), 10*time.Second); err != nil {
+		ts.Fatalf("waitcard: %v", err)
+	}
+}
+
+// cmdCardVars picks the first card image in a directory and sets $CARD
+// (its path), $ID (the ID number it holds) and $CAN (its last six digits).
+func cmdCardVars(ts *testscript.TestScript, neg bool, args []string) {
+	if len(args) != 1 {
+		ts.Fatalf("usage: cardvars DIR")
+	}
+	m, _ := filepath.Glob(filepath.Join(ts.MkAbs(args[0]), "*.card"))
+	if len(m) == 0 {
+		ts.Fatalf("cardvars: no card image in %s", args[0])
+	}
+	sort.Strings(m)
+	id := strings.TrimSuffix(filepath.Base(m[0]), ".card")
+	ts.Setenv("CARD", m[0])
+	ts.Setenv("ID", id)
+	ts.Setenv("CAN", id[len(id)-6:])
 }

@@ -127,7 +127,7 @@ Examples:
 				enc.Encode(sum)
 			} else if sum != nil {
 				fmt.Fprintf(out, "%d records: %d valid, %d invalid, %d warnings\n", sum.Records, sum.Valid, sum.Invalid, sum.Warnings)
-				if !dryRun {
+				if !dryRun && !errors.Is(err, personalize.ErrInvalidInput) {
 					fmt.Fprintf(out, "%d cards done, %d already done, %d failed (%.1f cards/s)\n", sum.Done, sum.AlreadyDone, sum.Failed, sum.CardsPerSec)
 					fmt.Fprintf(out, "journal: %s\n", journal)
 					if qrOut != "" {
@@ -175,9 +175,6 @@ func cardSource(c *cobra.Command, readers []string) (personalize.CardSource, err
 		if dir == "" {
 			return nil, usageError(c, "--reader emu:DIR needs a directory for the card images")
 		}
-		if err := os.MkdirAll(dir, 0o755); err != nil {
-			return nil, ioError(err)
-		}
 		return &emuDirSource{dir: dir}, nil
 	}
 	ctx, err := pcsc.Open()
@@ -195,6 +192,9 @@ func cardSource(c *cobra.Command, readers []string) (personalize.CardSource, err
 type emuDirSource struct{ dir string }
 
 func (s *emuDirSource) Next(id string, resume bool) (personalize.Station, func() error, error) {
+	if err := os.MkdirAll(s.dir, 0o755); err != nil {
+		return personalize.Station{}, nil, err
+	}
 	path := filepath.Join(s.dir, id+".card")
 	if _, err := os.Stat(path); err == nil {
 		if !resume {

@@ -151,6 +151,28 @@ func Serve(applet testcards.Applet) (slot Slot, stop func(), err error) {
 	return slot, stop, nil
 }
 
+// Acquire takes a free vpcd slot without serving a card in it, for a
+// card program run by the test itself (e.g. 'cccd emulate'); release
+// frees it once the reader is empty again.
+func Acquire() (Slot, func(), error) {
+	pcscdOnce.Do(func() { pcscdErr = ensurePCSCD() })
+	if pcscdErr != nil {
+		return Slot{}, nil, pcscdErr
+	}
+	slot, lock, err := lockSlot()
+	if err != nil {
+		return Slot{}, nil, err
+	}
+	return slot, func() {
+		waitPresence(slot.Reader, false, 10*time.Second)
+		syscall.Flock(int(lock.Fd()), syscall.LOCK_UN)
+		lock.Close()
+	}, nil
+}
+
+// WaitForCard waits until pcscd sees a card in the reader.
+func WaitForCard(reader string, timeout time.Duration) error { return waitPresence(reader, true, timeout) }
+
 // Insert serves applet in a vpcd slot until the test ends. Slots are taken
 // one per Insert, so a test may insert two cards at once.
 func Insert(t testing.TB, applet testcards.Applet) Slot {
