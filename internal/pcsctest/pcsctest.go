@@ -171,7 +171,9 @@ func Acquire() (Slot, func(), error) {
 }
 
 // WaitForCard waits until pcscd sees a card in the reader.
-func WaitForCard(reader string, timeout time.Duration) error { return waitPresence(reader, true, timeout) }
+func WaitForCard(reader string, timeout time.Duration) error {
+	return waitPresence(reader, true, timeout)
+}
 
 // Insert serves applet in a vpcd slot until the test ends. Slots are taken
 // one per Insert, so a test may insert two cards at once.
