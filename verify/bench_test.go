@@ -1,0 +1,64 @@
+package verify_test
+
+import (
+	"fmt"
+	"testing"
+
+	"github.com/cccd-vn/cccd/apdu"
+	"github.com/cccd-vn/cccd/apdu/pcsc"
+	"github.com/cccd-vn/cccd/internal/pcsctest"
+	"github.com/cccd-vn/cccd/testcards"
+	"github.com/cccd-vn/cccd/verify"
+)
+
+// responseProfiles mimic real chips: 223-byte answers without extended
+// length, 1 KB answers, and full extended length.
+var responseProfiles = []struct {
+	name     string
+	max      int
+	extended bool
+}{{"223B", 223, false}, {"1KB", 1024, true}, {"extended", 0, true}}
+
+// BenchmarkVerify measures a full open + read + verify, in-process and
+// through pcscd + vpcd, reporting APDUs and bytes per card.
+func BenchmarkVerify(b *testing.B) {
+	c, aa, p := buildCard(b, cardOpts{})
+	ts := trustDir(b, p, true)
+	for _, prof := range responseProfiles {
+		img, _ := testcards.PersonalizedImage(c, aa, testcards.ProfileCCCD)
+		img.MaxResponse, img.ExtendedLength = prof.max, prof.extended
+		b.Run("inprocess/"+prof.name, func(b *testing.B) {
+			benchVerify(b, apdu.NewCard(testcards.NewEmulator(img, "")), c.CAN, ts)
+		})
+		b.Run("pcscd/"+prof.name, func(b *testing.B) {
+			slot, stop, err := pcsctest.Serve(testcards.NewEmulator(img, ""))
+			if err != nil {
+				b.Fatal(err)
+			}
+			defer stop()
+			ctx, _ := pcsc.Open()
+			defer ctx.Close()
+			sc, err := ctx.Connect(slot.Reader)
+			if err != nil {
+				b.Fatal(err)
+			}
+			defer sc.Close()
+			benchVerify(b, apdu.NewCard(sc), c.CAN, ts)
+		})
+	}
+}
+
+func benchVerify(b *testing.B, card *apdu.Card, can string, ts *verify.TrustStore) {
+	var rep *verify.Report
+	for b.Loop() {
+		var err error
+		rep, err = verify.Verify(card, verify.Secret{CAN: can}, verify.Options{Trust: ts})
+		if err != nil || !rep.IsGenuine() {
+			b.Fatalf("%v %v", err, rep)
+		}
+	}
+	b.ReportMetric(float64(rep.Stats.APDUs), "apdus/card")
+	b.ReportMetric(float64(rep.Stats.BytesSent+rep.Stats.BytesReceived), "bytes/card")
+	b.ReportMetric(rep.Stats.ReadMS, "read-ms")
+	_ = fmt.Sprint()
+}
