@@ -58,6 +58,14 @@ func curveOf(c elliptic.Curve) *namedCurve {
 	return nil
 }
 
+// CurveByOID returns the supported curve an OID names, or nil.
+func CurveByOID(oid asn1.ObjectIdentifier) elliptic.Curve {
+	if n := curveByOID(oid); n != nil {
+		return n.curve
+	}
+	return nil
+}
+
 // CurveOID returns the OID of a supported curve.
 func CurveOID(c elliptic.Curve) (asn1.ObjectIdentifier, bool) {
 	if n := curveOf(c); n != nil {
@@ -294,7 +302,17 @@ func LoadCertificates(path string) ([]*Certificate, error) {
 
 // ParseCertificates reads PEM (several blocks) or one DER certificate.
 func ParseCertificates(b []byte) ([]*Certificate, error) {
-	var out []*Certificate
+	out, err := parsePEMOrDER(b, "CERTIFICATE", ParseCertificate)
+	if err != nil {
+		return nil, fmt.Errorf("neither PEM certificates nor a DER certificate: %w", err)
+	}
+	return out, nil
+}
+
+// parsePEMOrDER reads every PEM block of type typ, or, when there is none,
+// the whole input as one DER object.
+func parsePEMOrDER[T any](b []byte, typ string, parse func([]byte) (T, error)) ([]T, error) {
+	var out []T
 	rest := b
 	for {
 		var blk *pem.Block
@@ -302,23 +320,23 @@ func ParseCertificates(b []byte) ([]*Certificate, error) {
 		if blk == nil {
 			break
 		}
-		if blk.Type != "CERTIFICATE" {
+		if blk.Type != typ {
 			continue
 		}
-		c, err := ParseCertificate(blk.Bytes)
+		v, err := parse(blk.Bytes)
 		if err != nil {
 			return nil, err
 		}
-		out = append(out, c)
+		out = append(out, v)
 	}
 	if len(out) > 0 {
 		return out, nil
 	}
-	c, err := ParseCertificate(b)
+	v, err := parse(b)
 	if err != nil {
-		return nil, fmt.Errorf("neither PEM certificates nor a DER certificate: %w", err)
+		return nil, err
 	}
-	return []*Certificate{c}, nil
+	return []T{v}, nil
 }
 
 // PEM helpers for writing.

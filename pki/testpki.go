@@ -228,29 +228,5 @@ func LoadCRLs(path string) ([]*CRL, error) {
 	if err != nil {
 		return nil, err
 	}
-	var out []*CRL
-	rest := b
-	for {
-		var blk *pem.Block
-		blk, rest = pem.Decode(rest)
-		if blk == nil {
-			break
-		}
-		if blk.Type != "X509 CRL" {
-			continue
-		}
-		c, err := ParseCRL(blk.Bytes)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, c)
-	}
-	if len(out) > 0 {
-		return out, nil
-	}
-	c, err := ParseCRL(b)
-	if err != nil {
-		return nil, err
-	}
-	return []*CRL{c}, nil
+	return parsePEMOrDER(b, "X509 CRL", ParseCRL)
 }

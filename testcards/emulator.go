@@ -19,7 +19,7 @@ import (
 
 	"github.com/cccd-vn/cccd/apdu"
 	"github.com/cccd-vn/cccd/chip"
-	"github.com/cccd-vn/cccd/internal/brainpool"
+	"github.com/cccd-vn/cccd/pki"
 )
 
 // AID is the eMRTD application identifier (ICAO 9303-10 §3.3.1).
@@ -509,15 +509,7 @@ func curveByOID(s string) elliptic.Curve {
 		}
 		oid = append(oid, v)
 	}
-	switch {
-	case oid.Equal(asn1.ObjectIdentifier{1, 2, 840, 10045, 3, 1, 7}):
-		return elliptic.P256()
-	case oid.Equal(asn1.ObjectIdentifier{1, 3, 132, 0, 34}):
-		return elliptic.P384()
-	case oid.Equal(asn1.ObjectIdentifier{1, 3, 132, 0, 35}):
-		return elliptic.P521()
-	}
-	return brainpool.ByOID(oid)
+	return pki.CurveByOID(oid)
 }
 
 func ecPrivate(curveOID, dHex string) (*ecdsa.PrivateKey, error) {

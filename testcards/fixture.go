@@ -7,7 +7,7 @@ import (
 	"fmt"
 
 	"github.com/cccd-vn/cccd/chip"
-	"github.com/cccd-vn/cccd/internal/brainpool"
+	"github.com/cccd-vn/cccd/pki"
 )
 
 // PersonalizedImage makes the image of a locked card holding card's files
@@ -36,18 +36,9 @@ func (img *Image) SetAAKey(aa crypto.PrivateKey) error {
 	case *rsa.PrivateKey:
 		img.AARSA = &RSAKeyHex{N: fmt.Sprintf("%X", k.N), D: fmt.Sprintf("%X", k.D)}
 	case *ecdsa.PrivateKey:
-		oid := brainpool.OID(k.Curve)
-		if oid == nil {
-			switch k.Curve.Params().Name {
-			case "P-256":
-				oid = []int{1, 2, 840, 10045, 3, 1, 7}
-			case "P-384":
-				oid = []int{1, 3, 132, 0, 34}
-			case "P-521":
-				oid = []int{1, 3, 132, 0, 35}
-			default:
-				return fmt.Errorf("unsupported AA curve %s", k.Curve.Params().Name)
-			}
+		oid, ok := pki.CurveOID(k.Curve)
+		if !ok {
+			return fmt.Errorf("unsupported AA curve %s", k.Curve.Params().Name)
 		}
 		img.AAEC = &ECKeyHex{Curve: oid.String(), D: fmt.Sprintf("%X", k.D)}
 	default:
