@@ -18,6 +18,9 @@ type CardSpec struct {
 	Photo  []byte // JPEG or JPEG 2000
 	// AAPublicKey goes into DG15; nil leaves Active Authentication out.
 	AAPublicKey crypto.PublicKey
+	// CAPublicKey goes into DG14 (Chip Authentication, ECDH with AES-128
+	// secure messaging); nil leaves Chip Authentication out.
+	CAPublicKey *ecdsa.PublicKey
 	// PACE lists the PACE variants EF.CardAccess offers; nil offers the
 	// CCCD's own (ECDH-GM-AES-128 on brainpoolP256r1); NoPACE writes no
 	// EF.CardAccess (a BAC-only card).
@@ -84,13 +87,23 @@ func BuildCard(spec CardSpec) (*Card, error) {
 		if dgs[15], err = dg15.Encode(); err != nil {
 			return nil, err
 		}
-		if _, ok := spec.AAPublicKey.(*ecdsa.PublicKey); ok {
-			// ECDSA AA names its signature algorithm (ecdsa-with-SHA256) in
-			// DG14 (§6.1).
-			dg14 := &DG14{Infos: SecurityInfos{{Kind: SecurityInfoActiveAuthentication, Protocol: OIDActiveAuthentication, Version: 1, ParameterID: -1, SignatureAlgorithm: asn1.ObjectIdentifier{1, 2, 840, 10045, 4, 3, 2}}}}
-			if dgs[14], err = dg14.Encode(); err != nil {
-				return nil, err
-			}
+	}
+	var infos SecurityInfos
+	if spec.CAPublicKey != nil {
+		pk, err := NewChipAuthenticationPublicKeyInfo(spec.CAPublicKey, nil)
+		if err != nil {
+			return nil, err
+		}
+		infos = append(infos, SecurityInfo{Kind: SecurityInfoChipAuthentication, Protocol: OIDCAECDHAES128, Version: 1, ParameterID: -1}, pk)
+	}
+	if _, ok := spec.AAPublicKey.(*ecdsa.PublicKey); ok {
+		// ECDSA AA names its signature algorithm (ecdsa-with-SHA256) in
+		// DG14 (§6.1).
+		infos = append(infos, SecurityInfo{Kind: SecurityInfoActiveAuthentication, Protocol: OIDActiveAuthentication, Version: 1, ParameterID: -1, SignatureAlgorithm: asn1.ObjectIdentifier{1, 2, 840, 10045, 4, 3, 2}})
+	}
+	if len(infos) > 0 {
+		if dgs[14], err = (&DG14{Infos: infos}).Encode(); err != nil {
+			return nil, err
 		}
 	}
 	h := spec.Hash

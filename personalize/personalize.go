@@ -101,13 +101,17 @@ func (p *Personalizer) Personalize(st Station, in Input) (*Result, error) {
 	if err != nil {
 		return fail("keys", err)
 	}
-	card, err := chip.BuildCard(chip.CardSpec{Record: rec, Photo: photo, AAPublicKey: &aa.PublicKey,
+	ca, err := ecdsa.GenerateKey(elliptic.P256(), rnd)
+	if err != nil {
+		return fail("keys", err)
+	}
+	card, err := chip.BuildCard(chip.CardSpec{Record: rec, Photo: photo, AAPublicKey: &aa.PublicKey, CAPublicKey: &ca.PublicKey,
 		Sign: chip.SODSignOptions{Certificate: p.DSCert, Signer: p.DSSigner, PSS: p.PSS, SigningTime: p.Now}})
 	if err != nil {
 		return fail("build", err)
 	}
 	j.Step(id, line, "write", "started", "")
-	if err := WriteCard(st.Card, card, aa); err != nil {
+	if err := WriteCard(st.Card, card, aa, ca); err != nil {
 		if errors.Is(err, apdu.ErrConditionsNotSatisfied) {
 			// A locked card: a run that stopped between LOCK and the
 			// journal's "done". It is finished only if it holds this
@@ -244,7 +248,7 @@ const writeChunk = 0xDF
 // WriteCard sends the personalization commands of shared/perso-protocol.md:
 // select the application, the BAC seed, the CAN, the AA key, then every
 // file (CREATE FILE, SELECT, UPDATE BINARY in chunks).
-func WriteCard(c *apdu.Card, card *chip.Card, aa *ecdsa.PrivateKey) error {
+func WriteCard(c *apdu.Card, card *chip.Card, aa, ca *ecdsa.PrivateKey) error {
 	c.SetChannel(nil)
 	send := func(what string, cmd apdu.Command) error {
 		if _, err := c.Send(cmd); err != nil {
@@ -282,6 +286,18 @@ func WriteCard(c *apdu.Card, card *chip.Card, aa *ecdsa.PrivateKey) error {
 		oidDER, _ := asn1.Marshal(oid)
 		scalar := aa.D.FillBytes(make([]byte, (aa.Curve.Params().N.BitLen()+7)/8))
 		if err := send("PUT DATA AA key", apdu.Command{INS: 0xDA, P2: 0x66, Data: apdu.EncodeTLV(0x66, append(oidDER, apdu.EncodeTLV(0x04, scalar)...))}); err != nil {
+			return err
+		}
+	}
+	if ca != nil {
+		oid, ok := pki.CurveOID(ca.Curve)
+		if !ok {
+			return fmt.Errorf("CA key curve %s has no OID", ca.Curve.Params().Name)
+		}
+		oidDER, _ := asn1.Marshal(oid)
+		scalar := ca.D.FillBytes(make([]byte, (ca.Curve.Params().N.BitLen()+7)/8))
+		body := append(append(apdu.EncodeTLV(0x02, []byte{1}), oidDER...), apdu.EncodeTLV(0x04, scalar)...)
+		if err := send("PUT DATA CA key", apdu.Command{INS: 0xDA, P2: 0x67, Data: apdu.EncodeTLV(0x67, body)}); err != nil {
 			return err
 		}
 	}
@@ -360,6 +376,20 @@ func ReadBack(c *apdu.Card, card *chip.Card, ds *pki.Certificate, rnd io.Reader)
 		}
 		if rep.Signature != nil || rep.MessageDigest != nil {
 			problems = append(problems, fmt.Sprintf("EF.SOD: %v %v", rep.Signature, rep.MessageDigest))
+		}
+		if b, ok := dgs[14]; ok {
+			dg14, err := chip.ParseDG14(b)
+			if err != nil {
+				return err
+			}
+			if p, offered, err := chip.CAFromDG14(dg14); offered {
+				if err == nil {
+					err = chip.ChipAuthenticate(c, p, rnd)
+				}
+				if err != nil {
+					problems = append(problems, "chip authentication: "+err.Error())
+				}
+			}
 		}
 		if b, ok := dgs[15]; ok {
 			dg15, err := chip.ParseDG15(b)

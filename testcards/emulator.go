@@ -77,6 +77,7 @@ type Emulator struct {
 	session  *apdu.SecureMessaging
 	bac      *chip.BACChip
 	pace     *chip.PACEChip
+	ca       *chip.CAChip
 	apdus    int
 	torn     bool
 	saveErr  error
@@ -142,7 +143,7 @@ func (e *Emulator) PowerOff() { e.mu.Lock(); e.resetLocked(); e.mu.Unlock() }
 func (e *Emulator) Reset() { e.mu.Lock(); e.resetLocked(); e.mu.Unlock() }
 
 func (e *Emulator) resetLocked() {
-	e.selected, e.current, e.session, e.bac, e.pace = false, nil, nil, nil, nil
+	e.selected, e.current, e.session, e.bac, e.pace, e.ca = false, nil, nil, nil, nil, nil
 	e.apdus, e.torn = 0, false
 }
 
@@ -272,8 +273,20 @@ func (e *Emulator) dispatch(cmd apdu.Command, secure bool) (apdu.Response, *apdu
 			}
 			return p.SetAT(cmd), nil
 		}
+		if cmd.P1 == 0x41 && (cmd.P2 == 0xA4 || cmd.P2 == 0xA6) {
+			c := e.caChip()
+			if c == nil || !secure {
+				return apdu.Response{SW: apdu.SWSecurityStatus}, nil
+			}
+			r, sm := c.SetAT(cmd)
+			return e.established(r, sm)
+		}
 		return apdu.Response{SW: apdu.SWIncorrectP1P2}, nil
 	case 0x86:
+		if e.ca != nil && e.ca.Pending() && secure {
+			r, sm := e.ca.GeneralAuthenticate(cmd)
+			return e.established(r, sm)
+		}
 		if e.pace == nil {
 			return apdu.Response{SW: apdu.SWConditionsNotSatisfied}, nil
 		}
@@ -295,6 +308,20 @@ func (e *Emulator) established(r apdu.Response, sm *apdu.SecureMessaging) (apdu.
 		e.bac, e.pace = nil, nil
 	}
 	return r, sm
+}
+
+// caChip prepares the chip side of Chip Authentication with the key put
+// in by PUT DATA 67.
+func (e *Emulator) caChip() *chip.CAChip {
+	if e.img.CA == nil {
+		return nil
+	}
+	k, err := ecPrivate(e.img.CA.Curve, e.img.CA.D)
+	if err != nil {
+		return nil
+	}
+	e.ca = &chip.CAChip{Key: k}
+	return e.ca
 }
 
 func (e *Emulator) bacChip() *chip.BACChip {

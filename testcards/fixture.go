@@ -28,6 +28,20 @@ func PersonalizedImage(card *chip.Card, aa crypto.PrivateKey, p Profile) (*Image
 	return img, nil
 }
 
+// SetCAKey stores the Chip Authentication private key (nil removes it).
+func (img *Image) SetCAKey(k *ecdsa.PrivateKey) error {
+	if k == nil {
+		img.CA = nil
+		return nil
+	}
+	oid, ok := pki.CurveOID(k.Curve)
+	if !ok {
+		return fmt.Errorf("unsupported CA curve %s", k.Curve.Params().Name)
+	}
+	img.CA = &CAKeyHex{KeyID: 1, Curve: oid.String(), D: fmt.Sprintf("%X", k.D)}
+	return nil
+}
+
 // SetAAKey stores an Active Authentication private key (nil removes it).
 func (img *Image) SetAAKey(aa crypto.PrivateKey) error {
 	img.AARSA, img.AAEC = nil, nil

@@ -226,7 +226,7 @@ func check(card *apdu.Card, rep *Report, f *cardFiles, sec Secret, opt Options) 
 	}
 
 	passiveAuthentication(rep, f, dg1, opt.Trust, now)
-	activeAuthentication(card, rep, f, rnd)
+	cloneDetection(card, rep, f, rnd)
 	consistency(rep, dg1, dg13, sec, now)
 	rep.Holder = holderOf(dg1, dg13)
 	return nil
@@ -313,6 +313,37 @@ func passiveAuthentication(rep *Report, f *cardFiles, dg1 *chip.DG1, trust *Trus
 			rep.add("sod.country", Fail, "CSCA of country %q signed a document of issuing state %s", c, dg1.MRZ.IssuingState)
 		}
 	}
+}
+
+// cloneDetection runs Chip Authentication when DG14 offers it (it also
+// upgrades the session keys), else Active Authentication with DG15.
+func cloneDetection(card *apdu.Card, rep *Report, f *cardFiles, rnd io.Reader) {
+	if b14, ok := f.dgs[14]; ok {
+		dg14, err := chip.ParseDG14(b14)
+		if err != nil {
+			rep.add("dg14.parse", Fail, "DG14 does not parse: %v", err)
+		} else if ca, offered, err := chip.CAFromDG14(dg14); offered {
+			switch {
+			case err != nil:
+				rep.add("clone.chip_authentication", Fail, "%v", err)
+			default:
+				if err := chip.ChipAuthenticate(card, ca, rnd); err != nil {
+					if errors.Is(err, chip.ErrCAFailed) {
+						rep.add("clone.chip_authentication", Fail, "the chip cannot go on under keys agreed with the DG14 key: cloned chip")
+					} else {
+						rep.add("clone.chip_authentication", Fail, "chip authentication failed: %v", err)
+					}
+				} else {
+					rep.add("clone.chip_authentication", Pass, "the chip proved it holds the DG14 key (new session keys)")
+				}
+			}
+			if _, ok := f.dgs[15]; ok {
+				rep.add("clone.active_authentication", Skip, "chip authentication is done instead")
+			}
+			return
+		}
+	}
+	activeAuthentication(card, rep, f, rnd)
 }
 
 func activeAuthentication(card *apdu.Card, rep *Report, f *cardFiles, rnd io.Reader) {

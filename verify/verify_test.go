@@ -77,8 +77,12 @@ type cardOpts struct {
 	rsaAA  bool
 	noAA   bool
 	noPACE bool
+	ca     bool
 	record func(*citizen.Record)
 }
+
+// caKeys remembers the CA private key of cards built with ca set.
+var caKeys sync.Map
 
 func buildCard(t testing.TB, o cardOpts) (*chip.Card, crypto.PrivateKey, *pki.TestPKI) {
 	t.Helper()
@@ -102,12 +106,34 @@ func buildCard(t testing.TB, o cardOpts) (*chip.Card, crypto.PrivateKey, *pki.Te
 			aa, aaPub = k, &k.PublicKey
 		}
 	}
-	card, err := chip.BuildCard(chip.CardSpec{Record: rec, Photo: s.Photo, AAPublicKey: aaPub, NoPACE: o.noPACE,
+	var caKey *ecdsa.PrivateKey
+	var caPub *ecdsa.PublicKey
+	if o.ca {
+		caKey, _ = ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+		caPub = &caKey.PublicKey
+	}
+	card, err := chip.BuildCard(chip.CardSpec{Record: rec, Photo: s.Photo, AAPublicKey: aaPub, CAPublicKey: caPub, NoPACE: o.noPACE,
 		Sign: chip.SODSignOptions{Certificate: p.DS, Signer: p.DSKey, PSS: o.pss}})
 	if err != nil {
 		t.Fatal(err)
 	}
+	if caKey != nil {
+		caKeys.Store(card, caKey)
+	}
 	return card, aa, p
+}
+
+// cardImage is the locked image of a built card, with its keys.
+func cardImage(t testing.TB, c *chip.Card, aa crypto.PrivateKey) *testcards.Image {
+	t.Helper()
+	img, err := testcards.PersonalizedImage(c, aa, testcards.ProfileCCCD)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if k, ok := caKeys.Load(c); ok {
+		img.SetCAKey(k.(*ecdsa.PrivateKey))
+	}
+	return img
 }
 
 func runVerify(t testing.TB, img *testcards.Image, sec verify.Secret, ts *verify.TrustStore) *verify.Report {
@@ -141,10 +167,12 @@ func TestGenuineCards(t *testing.T) {
 			return verify.Secret{MRZ: &c.BAC, MRZText: c.Data.MRZ.String()}
 		}},
 		{"no AA", cardOpts{noAA: true}, func(c *chip.Card) verify.Secret { return verify.Secret{CAN: c.CAN} }},
+		{"CA card", cardOpts{ca: true}, func(c *chip.Card) verify.Secret { return verify.Secret{CAN: c.CAN} }},
+		{"CA card, BAC", cardOpts{ca: true, noPACE: true}, func(c *chip.Card) verify.Secret { return verify.Secret{MRZ: &c.BAC} }},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			c, aa, p := buildCard(t, tt.o)
-			img, _ := testcards.PersonalizedImage(c, aa, testcards.ProfileCCCD)
+			img := cardImage(t, c, aa)
 			rep := runVerify(t, img, tt.sec(c), trustDir(t, p, true))
 			if !rep.IsGenuine() {
 				t.Fatalf("verdict %s: %+v", rep.Summary(), rep.Checks)
@@ -154,6 +182,9 @@ func TestGenuineCards(t *testing.T) {
 			}
 			if tt.o.noAA && checkOf(rep, "clone.active_authentication").Status != verify.Skip {
 				t.Fatal("AA not skipped without DG15")
+			}
+			if tt.o.ca && checkOf(rep, "clone.chip_authentication").Status != verify.Pass {
+				t.Fatal("CA did not run")
 			}
 		})
 	}
@@ -248,11 +279,15 @@ func TestForgeryMatrix(t *testing.T) {
 			img.SetFile(0x011D, false, der)
 			return nil, verify.Secret{CAN: c.CAN}
 		}, "dg1.hash"},
-		{"cloned chip", cardOpts{}, func(t *testing.T, c *chip.Card, img *testcards.Image, p *pki.TestPKI) (*verify.TrustStore, verify.Secret) {
+		{"cloned chip (AA key)", cardOpts{}, func(t *testing.T, c *chip.Card, img *testcards.Image, p *pki.TestPKI) (*verify.TrustStore, verify.Secret) {
 			k, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
 			img.SetAAKey(k)
 			return nil, verify.Secret{CAN: c.CAN}
 		}, "clone.active_authentication"},
+		{"cloned chip (CA key)", cardOpts{ca: true}, func(t *testing.T, c *chip.Card, img *testcards.Image, p *pki.TestPKI) (*verify.TrustStore, verify.Secret) {
+			img.SetCAKey(freshKey())
+			return nil, verify.Secret{CAN: c.CAN}
+		}, "clone.chip_authentication"},
 		{"DG1 vs DG13 mismatch", cardOpts{}, func(t *testing.T, c *chip.Card, img *testcards.Image, p *pki.TestPKI) (*verify.TrustStore, verify.Secret) {
 			rec := sample(t, 0).Record
 			rec.FullName = other.Record.FullName
@@ -301,10 +336,7 @@ func TestForgeryMatrix(t *testing.T) {
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			c, aa, p := buildCard(t, tt.o)
-			img, err := testcards.PersonalizedImage(c, aa, testcards.ProfileCCCD)
-			if err != nil {
-				t.Fatal(err)
-			}
+			img := cardImage(t, c, aa)
 			ts, sec := tt.forge(t, c, img, p)
 			if ts == nil {
 				ts = trustDir(t, p, true)

@@ -218,10 +218,11 @@ EF.SOD, so verification must fail on dgN.hash.`,
 	var cCard string
 	clone := &cobra.Command{
 		Use:   "clone --card PATH",
-		Short: "Make the card a clone: same data, a different chip key",
-		Long: `Replace the card's Active Authentication private key with a fresh one of
-the same kind, as a clone of a genuine card's data onto another chip would
-have: passive authentication still passes, active authentication must fail.`,
+		Short: "Make the card a clone: same data, different chip keys",
+		Long: `Replace the card's Active Authentication and Chip Authentication private
+keys with fresh ones, as a clone of a genuine card's data onto another chip
+would have: passive authentication still passes, chip authentication (or
+active authentication) must fail.`,
 		Args: cobra.NoArgs,
 		RunE: func(c *cobra.Command, _ []string) error {
 			img, err := loadCardImage(c, cCard)
@@ -235,8 +236,12 @@ have: passive authentication still passes, active authentication must fail.`,
 			case img.AAEC != nil:
 				k, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
 				img.SetAAKey(k)
-			default:
-				return inputError(fmt.Errorf("%s has no Active Authentication key to replace", cCard))
+			case img.CA == nil:
+				return inputError(fmt.Errorf("%s has no Active or Chip Authentication key to replace", cCard))
+			}
+			if img.CA != nil {
+				k, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+				img.SetCAKey(k)
 			}
 			if err := img.Save(cCard); err != nil {
 				return ioError(err)

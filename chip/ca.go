@@ -1,0 +1,218 @@
+package chip
+
+import (
+	"crypto/ecdsa"
+	"encoding/asn1"
+	"errors"
+	"fmt"
+	"io"
+	"math/big"
+
+	"github.com/cccd-vn/cccd/apdu"
+	"github.com/cccd-vn/cccd/pki"
+)
+
+// Chip Authentication, ICAO Doc 9303-11 §6.2: an ephemeral ECDH with the
+// chip's static key of DG14 (signed by EF.SOD) gives new secure messaging
+// keys. Only a chip holding the private key can go on answering, so a
+// read under the new keys proves the chip is not a copy.
+
+// CA protocol OIDs (§9.2.5): id-CA-ECDH with the cipher suite.
+var (
+	OIDCAECDH3DES   = asn1.ObjectIdentifier{0, 4, 0, 127, 0, 7, 2, 2, 3, 2, 1}
+	OIDCAECDHAES128 = asn1.ObjectIdentifier{0, 4, 0, 127, 0, 7, 2, 2, 3, 2, 2}
+	OIDCAECDHAES192 = asn1.ObjectIdentifier{0, 4, 0, 127, 0, 7, 2, 2, 3, 2, 3}
+	OIDCAECDHAES256 = asn1.ObjectIdentifier{0, 4, 0, 127, 0, 7, 2, 2, 3, 2, 4}
+)
+
+// ErrCAFailed reports a chip that did not go on under the keys of Chip
+// Authentication: it does not hold the key of DG14 (a clone).
+var ErrCAFailed = errors.New("chip authentication failed: the chip does not hold the key of DG14 (cloned chip?)")
+
+func caCipher(oid asn1.ObjectIdentifier) (KeyCipher, error) {
+	for c, o := range map[KeyCipher]asn1.ObjectIdentifier{Cipher3DES: OIDCAECDH3DES, CipherAES128: OIDCAECDHAES128, CipherAES192: OIDCAECDHAES192, CipherAES256: OIDCAECDHAES256} {
+		if oid.Equal(o) {
+			return c, nil
+		}
+	}
+	return 0, fmt.Errorf("chip authentication protocol %s is not supported (ECDH only)", oid)
+}
+
+// CAParams is what DG14 says about Chip Authentication.
+type CAParams struct {
+	Protocol asn1.ObjectIdentifier // id-CA-ECDH-…
+	KeyID    *big.Int              // nil when DG14 names none
+	Key      *ecdsa.PublicKey      // the chip's static public key
+}
+
+// CAFromDG14 finds the Chip Authentication parameters in DG14; ok is false
+// when DG14 offers none.
+func CAFromDG14(d *DG14) (CAParams, bool, error) {
+	var p CAParams
+	for _, si := range d.Infos.Of(SecurityInfoChipAuthenticationPublicKey) {
+		spk, err := ParseSubjectPublicKey(si.SubjectPublicKeyInfo)
+		if err != nil {
+			return p, true, err
+		}
+		curve := pki.CurveByOID(spk.NamedCurve)
+		if curve == nil {
+			return p, true, fmt.Errorf("DG14: chip authentication key on an unsupported curve (%v)", spk.NamedCurve)
+		}
+		g := &ecGroup{curve: curve}
+		x, y, err := g.decode(spk.Point)
+		if err != nil {
+			return p, true, fmt.Errorf("DG14: chip authentication key: %w", err)
+		}
+		p.Key, p.KeyID = &ecdsa.PublicKey{Curve: curve, X: x, Y: y}, si.KeyID
+		break
+	}
+	if p.Key == nil {
+		return p, false, nil
+	}
+	p.Protocol = OIDCAECDHAES128
+	for _, si := range d.Infos.Of(SecurityInfoChipAuthentication) {
+		if p.KeyID == nil || si.KeyID == nil || si.KeyID.Cmp(p.KeyID) == 0 {
+			p.Protocol = si.Protocol
+			break
+		}
+	}
+	return p, true, nil
+}
+
+func ecPoint(pub *ecdsa.PublicKey) []byte {
+	n := (pub.Curve.Params().BitSize + 7) / 8
+	out := make([]byte, 1+2*n)
+	out[0] = 4
+	pub.X.FillBytes(out[1 : 1+n])
+	pub.Y.FillBytes(out[1+n:])
+	return out
+}
+
+// ChipAuthenticate runs Chip Authentication on a card whose secure
+// messaging is up (after BAC or PACE) and restarts it with the new keys.
+// It then reads the first bytes of EF.COM under them: only the genuine
+// chip can answer.
+func ChipAuthenticate(card *apdu.Card, p CAParams, rnd io.Reader) error {
+	cipher, err := caCipher(p.Protocol)
+	if err != nil {
+		return err
+	}
+	if !card.Secured() {
+		return errors.New("chip authentication needs secure messaging (after BAC or PACE)")
+	}
+	g := &ecGroup{curve: p.Key.Curve, gx: p.Key.Curve.Params().Gx, gy: p.Key.Curve.Params().Gy}
+	priv, pub, err := g.newKey(rnd)
+	if err != nil {
+		return err
+	}
+	var keyRef []byte
+	if p.KeyID != nil {
+		keyRef = apdu.EncodeTLV(0x84, p.KeyID.Bytes())
+	}
+	if cipher == Cipher3DES {
+		// MSE:Set KAT carries the ephemeral key itself (§6.2.4.1).
+		if _, err := card.Send(apdu.Command{INS: 0x22, P1: 0x41, P2: 0xA6, Data: append(apdu.EncodeTLV(0x91, pub), keyRef...)}); err != nil {
+			return fmt.Errorf("chip authentication: %w", err)
+		}
+	} else {
+		oidDER, _ := asn1.Marshal(p.Protocol)
+		if _, err := card.Send(apdu.Command{INS: 0x22, P1: 0x41, P2: 0xA4, Data: append(apdu.EncodeTLV(0x80, oidDER[2:]), keyRef...)}); err != nil {
+			return fmt.Errorf("chip authentication: %w", err)
+		}
+		if _, err := card.Send(apdu.Command{INS: 0x86, Data: dynamicAuthData(0x80, pub), Ne: apdu.MaxShortLe}); err != nil {
+			return fmt.Errorf("chip authentication: %w", err)
+		}
+	}
+	shared, err := g.agree(priv, ecPoint(p.Key))
+	if err != nil {
+		return fmt.Errorf("chip authentication: %w", err)
+	}
+	ksEnc, ksMac := sessionKeys(cipher, g.secret(shared))
+	sm, err := apdu.NewSecureMessaging(card.Raw(), map[bool]apdu.SMCipher{true: apdu.SM3DES, false: apdu.SMAES}[cipher == Cipher3DES], ksEnc, ksMac, make([]byte, blockSizeOf(cipher)))
+	if err != nil {
+		return err
+	}
+	card.SetChannel(sm)
+	if _, err := card.Send(apdu.Command{INS: 0xB0, P1: 0x9E, Ne: 4}); err != nil {
+		return fmt.Errorf("%w (%v)", ErrCAFailed, err)
+	}
+	return nil
+}
+
+// CAChip is the chip side of Chip Authentication.
+type CAChip struct {
+	Key      *ecdsa.PrivateKey
+	Protocol asn1.ObjectIdentifier
+	pending  bool
+}
+
+// SetAT answers MSE:Set AT for CA (00 22 41 A4) — or MSE:Set KAT (41 A6),
+// which carries the ephemeral key and completes at once.
+func (c *CAChip) SetAT(cmd apdu.Command) (apdu.Response, *apdu.SecureMessaging) {
+	r := apdu.TLVReader(cmd.Data)
+	var tag apdu.Tag
+	var v apdu.TLVReader
+	var oid, eph []byte
+	for !r.Empty() {
+		if !r.ReadAny(&tag, &v) {
+			return apdu.Response{SW: apdu.SWWrongData}, nil
+		}
+		switch tag {
+		case 0x80:
+			oid = v
+		case 0x91:
+			eph = v
+		}
+	}
+	if cmd.P2 == 0xA6 {
+		return c.agree(Cipher3DES, eph)
+	}
+	var o asn1.ObjectIdentifier
+	if _, err := asn1.Unmarshal(apdu.EncodeTLV(0x06, oid), &o); err != nil {
+		return apdu.Response{SW: apdu.SWWrongData}, nil
+	}
+	if _, err := caCipher(o); err != nil {
+		return apdu.Response{SW: apdu.SWReferencedDataNotFound}, nil
+	}
+	c.Protocol, c.pending = o, true
+	return apdu.Response{SW: apdu.SWSuccess}, nil
+}
+
+// Pending reports an MSE:Set AT for CA waiting for its GENERAL AUTHENTICATE.
+func (c *CAChip) Pending() bool { return c.pending }
+
+// GeneralAuthenticate takes the terminal's ephemeral key (7C { 80 key }).
+func (c *CAChip) GeneralAuthenticate(cmd apdu.Command) (apdu.Response, *apdu.SecureMessaging) {
+	c.pending = false
+	eph, err := parseDynamicAuthData(cmd.Data, 0x80)
+	if err != nil {
+		return apdu.Response{SW: apdu.SWWrongData}, nil
+	}
+	cipher, err := caCipher(c.Protocol)
+	if err != nil {
+		return apdu.Response{SW: apdu.SWConditionsNotSatisfied}, nil
+	}
+	resp, sm := c.agree(cipher, eph)
+	if sm != nil {
+		resp.Data = []byte{0x7C, 0x00}
+	}
+	return resp, sm
+}
+
+func (c *CAChip) agree(cipher KeyCipher, eph []byte) (apdu.Response, *apdu.SecureMessaging) {
+	g := &ecGroup{curve: c.Key.Curve, gx: c.Key.Curve.Params().Gx, gy: c.Key.Curve.Params().Gy}
+	shared, err := g.agree(c.Key.D, eph)
+	if err != nil {
+		return apdu.Response{SW: apdu.SWWrongData}, nil
+	}
+	ksEnc, ksMac := sessionKeys(cipher, g.secret(shared))
+	smc := apdu.SMAES
+	if cipher == Cipher3DES {
+		smc = apdu.SM3DES
+	}
+	sm, err := apdu.NewSecureMessaging(nil, smc, ksEnc, ksMac, make([]byte, blockSizeOf(cipher)))
+	if err != nil {
+		return apdu.Response{SW: apdu.SWNoPreciseDiagnosis}, nil
+	}
+	return apdu.Response{SW: apdu.SWSuccess}, sm
+}
