@@ -198,3 +198,43 @@ func TestEmulatorTearing(t *testing.T) {
 		t.Fatalf("after tearing the card works again: %v", err)
 	}
 }
+
+// TestEmulatorFaults checks each fault's effect on the terminal side.
+func TestEmulatorFaults(t *testing.T) {
+	c, img := genuineCard(t, false)
+	open := func(img *testcards.Image) *apdu.Card {
+		card := apdu.NewCard(testcards.NewEmulator(img, ""))
+		if _, err := chip.Open(card, chip.Access{CAN: c.CAN}, rand.Reader); err != nil {
+			t.Fatal(err)
+		}
+		return card
+	}
+	t.Run("bad MAC", func(t *testing.T) {
+		img.Faults = testcards.Faults{BadMAC: true}
+		card := apdu.NewCard(testcards.NewEmulator(img, ""))
+		_, err := chip.Open(card, chip.Access{CAN: c.CAN}, rand.Reader)
+		if !errors.Is(err, apdu.ErrSMMAC) {
+			t.Fatalf("open with a bad-MAC card: %v", err)
+		}
+	})
+	t.Run("chosen status word", func(t *testing.T) {
+		img.Faults = testcards.Faults{StatusWords: []testcards.StatusFault{{INS: "88", SW: "6985"}}}
+		card := open(img)
+		dg15, _ := chip.ParseDG15(c.Files[0x010F])
+		pub, _ := dg15.CryptoPublicKey()
+		if err := chip.ActiveAuthenticate(card, pub, 0, rand.Reader); !errors.Is(err, apdu.ErrConditionsNotSatisfied) {
+			t.Fatalf("AA with SW fault: %v", err)
+		}
+		readAll(t, card, map[uint16][]byte{0x0101: c.Files[0x0101]})
+	})
+	t.Run("slow card", func(t *testing.T) {
+		img.Faults = testcards.Faults{DelayMS: 20}
+		start := time.Now()
+		card := apdu.NewCard(testcards.NewEmulator(img, ""))
+		card.Send(apdu.Command{INS: 0xA4, P1: 0x04, P2: 0x0C, Data: testcards.AID})
+		if d := time.Since(start); d < 20*time.Millisecond {
+			t.Fatalf("a slow card answered in %v", d)
+		}
+	})
+	img.Faults = testcards.Faults{}
+}
