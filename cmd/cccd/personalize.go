@@ -1,6 +1,7 @@
 package main
 
 import (
+	"crypto"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -18,7 +19,7 @@ import (
 )
 
 func init() {
-	var input, format, dsCert, dsKey, dsPKCS11, journal, qrOut string
+	var input, format, dsCert, dsKey, dsPKCS11, pinFile, journal, qrOut string
 	var readers []string
 	var resume, dryRun, skipInvalid, asJSON, pss bool
 	cmd := &cobra.Command{
@@ -44,6 +45,11 @@ The SQLite journal (--journal, default FILE.journal.db) records every step
 before and after. After a crash, run again with --resume: finished records
 are skipped, a half-written card is finished, a locked card is checked and
 either accepted or reported as spoiled — no record ends on two cards.
+
+Signing key: --ds-key FILE (PEM PKCS#8/SEC1/PKCS#1, refused if readable by
+group or others) or --ds-pkcs11 URI for a key in an HSM (RFC 7512; the PIN
+from the URI's pin-source, --pin-file or $CCCD_PKCS11_PIN). The certificate
+must match the key; this is checked before anything else.
 
 Readers: --reader emu:DIR creates and personalizes emulated cards
 DIR/<id-number>.card (for QA and demos); a PC/SC reader name/index makes the
@@ -78,15 +84,19 @@ Examples:
 				if dsCert == "" || (dsKey == "") == (dsPKCS11 == "") {
 					return usageError(c, "--ds-cert and one of --ds-key or --ds-pkcs11 are required")
 				}
-				if dsPKCS11 != "" {
-					return usageError(c, "--ds-pkcs11 is not supported by this build yet; use --ds-key")
-				}
 				certs, err := pki.LoadCertificates(dsCert)
 				if err != nil || len(certs) == 0 {
 					return inputError(fmt.Errorf("--ds-cert %s: %v", dsCert, err))
 				}
-				signer, err := pki.LoadSigner(dsKey)
-				if err != nil {
+				var signer crypto.Signer
+				if dsPKCS11 != "" {
+					s, closeHSM, err := personalize.OpenPKCS11Signer(dsPKCS11, pinFile)
+					if err != nil {
+						return inputError(fmt.Errorf("--ds-pkcs11: %w", err))
+					}
+					defer closeHSM()
+					signer = s
+				} else if signer, err = pki.LoadSigner(dsKey); err != nil {
 					return inputError(fmt.Errorf("--ds-key: %w", err))
 				}
 				if err := personalize.CheckSigner(certs[0], signer); err != nil {
@@ -153,7 +163,8 @@ Examples:
 	fl.StringVar(&format, "format", "", "jsonl or csv (default: from the extension)")
 	fl.StringVar(&dsCert, "ds-cert", "", "Document Signer certificate (PEM or DER)")
 	fl.StringVar(&dsKey, "ds-key", "", "Document Signer private key (PEM; must not be readable by others)")
-	fl.StringVar(&dsPKCS11, "ds-pkcs11", "", "Document Signer key in an HSM (RFC 7512 pkcs11: URI)")
+	fl.StringVar(&dsPKCS11, "ds-pkcs11", "", "Document Signer key in an HSM: RFC 7512 URI, e.g. 'pkcs11:token=DS;object=ds?module-path=/usr/lib/softhsm/libsofthsm2.so'")
+	fl.StringVar(&pinFile, "pin-file", "", "file holding the HSM PIN (or set CCCD_PKCS11_PIN; never a flag value)")
 	fl.StringArrayVarP(&readers, "reader", "r", nil, "emu:DIR or a PC/SC reader (repeatable)")
 	fl.StringVar(&journal, "journal", "", "SQLite journal (default: FILE.journal.db)")
 	fl.StringVar(&qrOut, "qr-out", "", "directory for each card's QR payload and PNG, and manifest.csv")
