@@ -118,8 +118,16 @@ func (r *FileReader) readCmd(offset, n int, extended bool) ([]byte, error) {
 		return r.card.Send(apdu.Command{INS: 0xB0, P1: byte(offset >> 8), P2: byte(offset), Ne: n, Extended: extended})
 	}
 	// Odd INS: the offset travels in DO 54, the data comes back in DO 53.
+	// Ne covers the DO 53 header too, or a final chunk asked for exactly
+	// would come back short and look like a truncated file.
 	off := []byte{byte(offset >> 16), byte(offset >> 8), byte(offset)}
-	resp, err := r.card.Send(apdu.Command{INS: 0xB1, Data: apdu.EncodeTLV(0x54, off), Ne: n, Extended: extended})
+	ne := n
+	if extended {
+		ne = min(n+5, apdu.MaxExtendedLe)
+	} else {
+		ne = min(n+4, r.chunk())
+	}
+	resp, err := r.card.Send(apdu.Command{INS: 0xB1, Data: apdu.EncodeTLV(0x54, off), Ne: ne, Extended: extended})
 	if err != nil {
 		return nil, err
 	}

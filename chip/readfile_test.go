@@ -1,0 +1,308 @@
+package chip
+
+import (
+	"bytes"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"testing"
+
+	"github.com/cccd-vn/cccd/apdu"
+)
+
+// readFakeCard is a plain-text file system answering SELECT (by file
+// identifier) and READ BINARY (even and odd INS) the way ISO/IEC 7816-4
+// §11.2 says, with a configurable largest answer and extended-length
+// support, recording every command so tests can count them.
+type readFakeCard struct {
+	files    map[uint16][]byte
+	denied   map[uint16]bool
+	extended bool // accepts extended-length commands
+	maxResp  int  // largest answer (0: what Ne asks)
+	current  []byte
+	log      []apdu.Command
+}
+
+func (f *readFakeCard) Transmit(raw []byte) ([]byte, error) {
+	cmd, err := apdu.ParseCommand(raw)
+	if err != nil {
+		return nil, err
+	}
+	f.log = append(f.log, cmd)
+	sw := func(s apdu.SW) []byte { return apdu.Response{SW: s}.Bytes() }
+	if cmd.IsExtended() && !f.extended {
+		return sw(apdu.SWWrongLength), nil
+	}
+	switch cmd.INS {
+	case 0xA4:
+		if cmd.P1 != 0x02 || cmd.P2 != 0x0C || len(cmd.Data) != 2 {
+			return sw(apdu.SWIncorrectP1P2), nil
+		}
+		fid := uint16(cmd.Data[0])<<8 | uint16(cmd.Data[1])
+		b, ok := f.files[fid]
+		if !ok {
+			return sw(apdu.SWFileNotFound), nil
+		}
+		if f.denied[fid] {
+			f.current = nil
+			return apdu.Response{SW: apdu.SWSuccess}.Bytes(), nil
+		}
+		f.current = b
+		return sw(apdu.SWSuccess), nil
+	case 0xB0, 0xB1:
+		if f.current == nil {
+			return sw(apdu.SWSecurityStatus), nil
+		}
+		offset := int(cmd.P1&0x7F)<<8 | int(cmd.P2)
+		if cmd.INS == 0xB1 {
+			r := apdu.TLVReader(cmd.Data)
+			var off []byte
+			if !r.ReadBytes(0x54, &off) {
+				return sw(apdu.SWWrongData), nil
+			}
+			offset = 0
+			for _, b := range off {
+				offset = offset<<8 | int(b)
+			}
+		} else if offset > 0x7FFF {
+			return sw(apdu.SWWrongP1P2), nil
+		}
+		if offset > len(f.current) {
+			return sw(apdu.SWWrongP1P2), nil
+		}
+		n := cmd.Ne
+		if f.maxResp > 0 {
+			n = min(n, f.maxResp)
+		}
+		if cmd.INS == 0xB1 {
+			// The 53 header takes room in the answer.
+			limit := n
+			for n > 0 && len(apdu.EncodeTLV(0x53, make([]byte, n))) > limit {
+				n--
+			}
+		}
+		n = min(n, len(f.current)-offset)
+		data := f.current[offset : offset+n]
+		if cmd.INS == 0xB1 {
+			data = apdu.EncodeTLV(0x53, data)
+		}
+		return apdu.Response{Data: append([]byte(nil), data...), SW: apdu.SWSuccess}.Bytes(), nil
+	}
+	return sw(apdu.SWINSNotSupported), nil
+}
+
+func (f *readFakeCard) count(ins byte) int {
+	n := 0
+	for _, c := range f.log {
+		if c.INS == ins {
+			n++
+		}
+	}
+	return n
+}
+
+// readTestFile is a BER-TLV file of total size bytes (tag 75, DG2-like).
+func readTestFile(size int) []byte {
+	hdr := len(apdu.EncodeTLV(0x75, make([]byte, size)))
+	// Shrink the value until header+value is exactly size.
+	v := size - (hdr - size)
+	for len(apdu.EncodeTLV(0x75, make([]byte, v))) > size {
+		v--
+	}
+	val := make([]byte, v)
+	for i := range val {
+		val[i] = byte(i * 7)
+	}
+	return apdu.EncodeTLV(0x75, val)
+}
+
+func TestReadFileAPDUCount(t *testing.T) {
+	for _, tt := range []struct {
+		name     string
+		size     int
+		extended bool
+		maxResp  int
+		// wantReads is the READ BINARY count for one file, the first
+		// extended attempt included.
+		wantReads int
+		wantExt   bool
+	}{
+		{"extended, whole file at once", 20000, true, 0, 1, true},
+		{"extended, 1 KB answers", 20000, true, 1024, 20, true},
+		{"short only, 256-byte answers", 20000, false, 0, 1 + 79, false},
+		{"short only, 223-byte answers", 20000, false, 223, 1 + 90, false},
+		{"small file, extended", 100, true, 0, 1, true},
+		{"beyond 32767: odd INS, extended", 70000, true, 0, 2, true},
+		{"beyond 32767: odd INS, 1 KB", 40000, true, 1024, 40, true},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			file := readTestFile(tt.size)
+			if len(file) != tt.size {
+				t.Fatalf("test file is %d bytes, want %d", len(file), tt.size)
+			}
+			fake := &readFakeCard{files: map[uint16][]byte{0x0102: file}, extended: tt.extended, maxResp: tt.maxResp}
+			r := NewFileReader(apdu.NewCard(fake))
+			got, err := r.ReadFile(0x0102)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !bytes.Equal(got, file) {
+				t.Fatal("file read differs from the card's")
+			}
+			if n := fake.count(0xA4); n != 1 {
+				t.Fatalf("%d SELECTs, want 1", n)
+			}
+			reads := fake.count(0xB0) + fake.count(0xB1)
+			// Odd INS answers lose 6 bytes each to the 53 header; allow
+			// that slack.
+			if reads < tt.wantReads || reads > tt.wantReads+tt.size/4000 {
+				t.Fatalf("%d READ BINARY, want about %d", reads, tt.wantReads)
+			}
+			if r.ExtendedLength() != tt.wantExt {
+				t.Fatalf("extended length %v, want %v", r.ExtendedLength(), tt.wantExt)
+			}
+			if tt.size > 0x7FFF && fake.count(0xB1) == 0 {
+				t.Fatal("no odd-INS READ BINARY beyond offset 32767")
+			}
+			for _, c := range fake.log {
+				if c.INS == 0xB0 && (int(c.P1)<<8|int(c.P2)) > 0x7FFF {
+					t.Fatalf("even READ BINARY with offset beyond 32767: %X %X", c.P1, c.P2)
+				}
+			}
+		})
+	}
+}
+
+// TestReadFileExtendedTriedOnce: a card refusing extended length is asked
+// once, not once per file.
+func TestReadFileExtendedTriedOnce(t *testing.T) {
+	fake := &readFakeCard{files: map[uint16][]byte{0x011E: readTestFile(600), 0x0101: readTestFile(93), 0x0102: readTestFile(3000)}}
+	r := NewFileReader(apdu.NewCard(fake))
+	for _, fid := range []uint16{0x011E, 0x0101, 0x0102} {
+		if _, err := r.ReadFile(fid); err != nil {
+			t.Fatal(err)
+		}
+	}
+	ext := 0
+	for _, c := range fake.log {
+		if c.IsExtended() {
+			ext++
+		}
+	}
+	if ext != 1 {
+		t.Fatalf("%d extended attempts, want 1", ext)
+	}
+	// 3 SELECTs + 1 refused + ceil(600/256) + 1 + ceil(3000/256).
+	if want := 3 + 1 + 3 + 1 + 12; len(fake.log) != want {
+		t.Fatalf("%d APDUs, want %d", len(fake.log), want)
+	}
+}
+
+// TestReadFileExactScript replays the exact bytes of a two-chunk read on
+// a short-length card: SELECT with P2=0C, a refused extended read, then
+// Le=00 reads from the offsets the first answer implies.
+func TestReadFileExactScript(t *testing.T) {
+	file := readTestFile(300)
+	fake := &readFakeCard{files: map[uint16][]byte{0x010D: file}}
+	if _, err := NewFileReader(apdu.NewCard(fake)).ReadFile(0x010D); err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, c := range fake.log {
+		b, _ := c.Bytes()
+		got = append(got, fmt.Sprintf("%X", b))
+	}
+	want := []string{"00A4020C02010D", "00B00000000000", "00B0000000", "00B001002C"}
+	if fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Fatalf("APDUs\n got %v\nwant %v", got, want)
+	}
+}
+
+func TestReadFileErrors(t *testing.T) {
+	good := readTestFile(500)
+	for _, tt := range []struct {
+		name    string
+		fid     uint16
+		files   map[uint16][]byte
+		denied  bool
+		wantErr error
+		partial int
+	}{
+		{"not on the chip", 0x010F, map[uint16][]byte{}, false, apdu.ErrFileNotFound, 0},
+		{"access denied (DG3 without EAC)", 0x0103, map[uint16][]byte{0x0103: good}, true, ErrFileAccess, 0},
+		{"shorter than its header", 0x0101, map[uint16][]byte{0x0101: good[:300]}, false, ErrFileTruncated, 300},
+		{"empty", 0x0101, map[uint16][]byte{0x0101: {}}, false, nil, 0},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			fake := &readFakeCard{files: tt.files, extended: true}
+			if tt.denied {
+				fake.denied = map[uint16]bool{tt.fid: true}
+			}
+			got, err := NewFileReader(apdu.NewCard(fake)).ReadFile(tt.fid)
+			if err == nil {
+				t.Fatal("no error")
+			}
+			if tt.wantErr != nil && !errors.Is(err, tt.wantErr) {
+				t.Fatalf("error %v, want %v", err, tt.wantErr)
+			}
+			if len(got) != tt.partial {
+				t.Fatalf("%d bytes returned, want %d", len(got), tt.partial)
+			}
+		})
+	}
+}
+
+func TestReadTLVTotalLength(t *testing.T) {
+	for _, tt := range []struct {
+		in string
+		n  int
+		ok bool
+	}{
+		{"6003", 5, true},
+		{"61815A", 93, true},
+		{"75820100", 260, true},
+		{"7583010000", 65541, true},
+		{"5F1F02", 5, true},
+		{"7F6182", 0, false}, // length bytes still to come
+		{"6080", 0, false},   // indefinite length is not DER/LDS
+		{"7584010000", 0, false},
+		{"", 0, false},
+	} {
+		b, _ := readHex(tt.in)
+		n, ok := tlvTotalLength(b)
+		if ok != tt.ok || n != tt.n {
+			t.Errorf("%s: got %d %v, want %d %v", tt.in, n, ok, tt.n, tt.ok)
+		}
+	}
+}
+
+func readHex(s string) ([]byte, error) { return hex.DecodeString(s) }
+
+func FuzzReadTLVTotalLength(f *testing.F) {
+	for _, s := range [][]byte{{0x60, 0x03}, {0x7F, 0x61, 0x82, 0x01}, {0x75, 0x83, 1, 0, 0}, {0x1F}, {}} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, b []byte) {
+		if n, ok := tlvTotalLength(b); ok && n < 2 {
+			t.Fatalf("total length %d for a header", n)
+		}
+	})
+}
+
+// FuzzReadFile feeds arbitrary file bytes through the reader: it must
+// return the file or an error, never panic or loop.
+func FuzzReadFile(f *testing.F) {
+	f.Add(readTestFile(300), false)
+	f.Add([]byte{0x75, 0x82, 0x10}, true)
+	f.Add([]byte{0x1F, 0x1F, 0x1F}, false)
+	f.Fuzz(func(t *testing.T, file []byte, ext bool) {
+		fake := &readFakeCard{files: map[uint16][]byte{0x0101: file}, extended: ext}
+		got, err := NewFileReader(apdu.NewCard(fake)).ReadFile(0x0101)
+		if err == nil && !bytes.HasPrefix(file, got) {
+			t.Fatal("read bytes that are not the file's")
+		}
+		if len(fake.log) > 2+len(file)/200+4 {
+			t.Fatalf("%d APDUs for a %d-byte file", len(fake.log), len(file))
+		}
+	})
+}
