@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"strings"
+	"time"
 
 	"github.com/spf13/cobra"
 
@@ -72,7 +73,7 @@ func (s *secretFlags) secret(c *cobra.Command) (verify.Secret, error) {
 		if s.qrImage != "" {
 			b, err := os.ReadFile(s.qrImage)
 			if err != nil {
-				return verify.Secret{}, ioError(err)
+				return verify.Secret{}, inputError(fmt.Errorf("--qr-image: %w", err))
 			}
 			d, err := qr.DecodeImage(b)
 			if err != nil {
@@ -95,6 +96,13 @@ func (s *secretFlags) secret(c *cobra.Command) (verify.Secret, error) {
 	}
 	if s.docNumber == "" || s.dob == "" || s.expiry == "" {
 		return verify.Secret{}, usageError(c, "--doc-number, --dob and --expiry go together")
+	}
+	// MRZ dates are YYMMDD (ICAO 9303-3 §4.6); a typo here would only
+	// show up as "access denied" after a round trip to the card.
+	for _, d := range []struct{ flag, v string }{{"--dob", s.dob}, {"--expiry", s.expiry}} {
+		if _, err := time.Parse("060102", d.v); err != nil || len(d.v) != 6 {
+			return verify.Secret{}, usageError(c, "%s %q is not a date YYMMDD (e.g. 990518 for 18 May 1999)", d.flag, d.v)
+		}
 	}
 	k := chip.BACKey{DocumentNumber: strings.ToUpper(s.docNumber), DateOfBirth: s.dob, DateOfExpiry: s.expiry}
 	if _, err := k.MRZInformation(); err != nil {
