@@ -237,9 +237,30 @@ func TestForgeryMatrix(t *testing.T) {
 			img.SetFile(0x010D, false, flip(c.Files[0x010D]))
 			return nil, verify.Secret{CAN: c.CAN}
 		}, "dg13.hash"},
-		{"SOD signed by an unknown DS", cardOpts{}, func(t *testing.T, c *chip.Card, img *testcards.Image, p *pki.TestPKI) (*verify.TrustStore, verify.Secret) {
+		{"trust store without the issuing CSCA", cardOpts{}, func(t *testing.T, c *chip.Card, img *testcards.Image, p *pki.TestPKI) (*verify.TrustStore, verify.Secret) {
 			rogue, _ := pki.NewTestPKI("ecdsa-p256", time.Now().Add(-time.Hour))
 			return trustDir(t, rogue, false), verify.Secret{CAN: c.CAN}
+		}, "sod.chain"},
+		{"SOD signed by an unknown DS", cardOpts{}, func(t *testing.T, c *chip.Card, img *testcards.Image, p *pki.TestPKI) (*verify.TrustStore, verify.Secret) {
+			// The genuine DS certificate is embedded, but another key signed.
+			sod, _ := chip.ParseSOD(c.Files[0x011D])
+			der, err := chip.SignSOD(sod.Object, chip.SODSignOptions{Certificate: p.DS, Signer: freshKey()})
+			if err != nil {
+				t.Fatal(err)
+			}
+			img.SetFile(0x011D, false, der)
+			return nil, verify.Secret{CAN: c.CAN}
+		}, "sod.signature"},
+		{"DS not issued by a trusted CSCA", cardOpts{}, func(t *testing.T, c *chip.Card, img *testcards.Image, p *pki.TestPKI) (*verify.TrustStore, verify.Secret) {
+			// A look-alike PKI (same country, same names) signs a valid SOD;
+			// the store trusts only the real CSCA.
+			fake, err := pki.NewTestPKI("ecdsa-p256", time.Now().Add(-time.Hour))
+			if err != nil {
+				t.Fatal(err)
+			}
+			resign(t, c, fake, func(map[int][]byte) {})
+			img.SetFile(0x011D, false, c.Files[0x011D])
+			return nil, verify.Secret{CAN: c.CAN}
 		}, "sod.chain"},
 		{"rogue CSCA of another country", cardOpts{}, func(t *testing.T, c *chip.Card, img *testcards.Image, p *pki.TestPKI) (*verify.TrustStore, verify.Secret) {
 			// A CSCA of country XX (trusted for its own documents) signs a VNM card.
@@ -328,7 +349,7 @@ func TestForgeryMatrix(t *testing.T) {
 			b := c.Files[0x010D]
 			img.SetFile(0x010D, false, append(append([]byte(nil), b[:2]...), b[2:len(b)/2]...))
 			return nil, verify.Secret{CAN: c.CAN}
-		}, "dg13.hash"},
+		}, "dg13.hash,dg13.parse"},
 		{"garbage SOD", cardOpts{}, func(t *testing.T, c *chip.Card, img *testcards.Image, p *pki.TestPKI) (*verify.TrustStore, verify.Secret) {
 			img.SetFile(0x011D, false, []byte{0x77, 0x05, 0x30, 0x03, 0x02, 0x01, 0x00})
 			return nil, verify.Secret{CAN: c.CAN}
@@ -345,8 +366,10 @@ func TestForgeryMatrix(t *testing.T) {
 			if rep.IsGenuine() {
 				t.Fatalf("forgery passed: %+v", rep.Checks)
 			}
-			if checkOf(rep, tt.failed).Status != verify.Fail {
-				t.Fatalf("check %s did not fail; failed: %v", tt.failed, rep.Failed)
+			for _, name := range strings.Split(tt.failed, ",") {
+				if checkOf(rep, name).Status != verify.Fail {
+					t.Fatalf("check %s did not fail; failed: %v", name, rep.Failed)
+				}
 			}
 		})
 	}
