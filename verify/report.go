@@ -25,7 +25,7 @@ const (
 //	sod.parse, sod.content_type, sod.message_digest, sod.signature,
 //	sod.chain, sod.validity, sod.revocation, sod.country,
 //	dgN.hash (one per data group), dgN.parse,
-//	clone.active_authentication,
+//	clone.chip_authentication, clone.active_authentication,
 //	consistency.mrz_input, consistency.dg1_dg13, consistency.qr_dg13,
 //	consistency.id_structure, card.expiry
 type Check struct {

@@ -37,13 +37,15 @@ is "access denied", never a forgery.
 
 Checks: passive authentication (EF.SOD signature, Document Signer issued by a
 CSCA of the trust store, validity, revocation, every data-group hash, the
-CSCA's country = the issuing state), clone detection (active authentication
-with DG15), consistency (MRZ entered vs DG1, DG1 vs DG13, QR vs DG13, the ID
+CSCA's country = the issuing state), clone detection (chip authentication
+when DG14 offers it, else active authentication with DG15, on a fresh random
+challenge), consistency (MRZ entered vs DG1, DG1 vs DG13, QR vs DG13, the ID
 number's structure, expiry).
 
 --trust DIR holds CSCA certificates (PEM/DER), master lists (.ml) and CRLs;
 manage it with 'cccd trust'. --photo-out FILE saves the face (JPEG as is;
-JPEG 2000 as PNG when opj_decompress is installed, else .jp2). --watch is
+JPEG 2000 converted to FILE with a .png extension when opj_decompress is
+installed, else saved with a .jp2 extension). --watch is
 counter mode: wait for a card, verify, print, wait for its removal, repeat.
 
 Examples:
@@ -147,28 +149,35 @@ func writeReport(w io.Writer, rep *verify.Report) {
 	fmt.Fprintf(w, "\n%s\n", rep.Summary())
 }
 
-// savePhoto writes the face image: JPEG as is, JPEG 2000 converted to PNG
-// with opj_decompress when asked for .png and installed, else as .jp2.
+// savePhoto writes the face image: JPEG as is; JPEG 2000 (what many
+// chips store, ISO/IEC 19794-5) converted to PNG with opj_decompress when
+// it is installed, since few viewers open it, else saved as .jp2. It
+// returns the path written, whose extension may differ from the one asked.
 func savePhoto(rep *verify.Report, path string) (string, error) {
 	if rep.PhotoType == "jpeg" || rep.PhotoType == "" {
 		return path, os.WriteFile(path, rep.Photo, 0o600)
 	}
-	if strings.EqualFold(filepath.Ext(path), ".png") {
-		if tool, err := exec.LookPath("opj_decompress"); err == nil {
-			tmp, err := os.CreateTemp("", "cccd-face-*.jp2")
-			if err != nil {
-				return "", err
-			}
-			defer os.Remove(tmp.Name())
-			tmp.Write(rep.Photo)
-			tmp.Close()
-			if out, err := exec.Command(tool, "-i", tmp.Name(), "-o", path).CombinedOutput(); err != nil {
-				return "", fmt.Errorf("opj_decompress: %v: %s", err, out)
-			}
-			return path, nil
+	base := strings.TrimSuffix(path, filepath.Ext(path))
+	if tool, err := exec.LookPath("opj_decompress"); err == nil {
+		tmp, err := os.CreateTemp("", "cccd-face-*."+rep.PhotoType)
+		if err != nil {
+			return "", err
 		}
+		defer os.Remove(tmp.Name())
+		_, werr := tmp.Write(rep.Photo)
+		if cerr := tmp.Close(); werr == nil {
+			werr = cerr
+		}
+		if werr != nil {
+			return "", werr
+		}
+		png := base + ".png"
+		if out, err := exec.Command(tool, "-i", tmp.Name(), "-o", png).CombinedOutput(); err != nil {
+			return "", fmt.Errorf("converting the JPEG 2000 face with opj_decompress: %v: %s", err, out)
+		}
+		return png, nil
 	}
-	jp2 := strings.TrimSuffix(path, filepath.Ext(path)) + "." + rep.PhotoType
+	jp2 := base + "." + rep.PhotoType
 	return jp2, os.WriteFile(jp2, rep.Photo, 0o600)
 }
 
