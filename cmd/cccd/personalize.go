@@ -53,7 +53,9 @@ must match the key; this is checked before anything else.
 
 Readers: --reader emu:DIR creates and personalizes emulated cards
 DIR/<id-number>.card (for QA and demos); a PC/SC reader name/index makes the
-operator insert a blank card for each record and remove it when done.
+operator insert a blank card for each record and remove it when done. Give
+--reader several times for parallel stations: each takes the next record
+as soon as its card is done.
 
 Input: JSONL (one citizen record per line) or CSV with a header row of the
 same field names; see README "Input schema" or 'cccd testcards sample'.
@@ -123,13 +125,17 @@ Examples:
 				b.Manifest = filepath.Join(qrOut, "manifest.csv")
 				os.MkdirAll(qrOut, 0o755)
 			}
-			var src personalize.CardSource
+			var srcs []personalize.CardSource
 			if !dryRun {
-				if src, err = cardSource(c, readers); err != nil {
-					return err
+				for _, r := range readers {
+					src, err := cardSource(c, r)
+					if err != nil {
+						return err
+					}
+					srcs = append(srcs, src)
 				}
 			}
-			sum, err := b.Run(src)
+			sum, err := b.Run(srcs...)
 			out := c.OutOrStdout()
 			if asJSON {
 				enc := json.NewEncoder(out)
@@ -176,12 +182,8 @@ Examples:
 	register(cmd)
 }
 
-// cardSource builds the card source for --reader values.
-func cardSource(c *cobra.Command, readers []string) (personalize.CardSource, error) {
-	if len(readers) != 1 {
-		return nil, usageError(c, "give exactly one --reader (several stations in parallel are not supported yet)")
-	}
-	r := readers[0]
+// cardSource builds the station of one --reader value.
+func cardSource(c *cobra.Command, r string) (personalize.CardSource, error) {
 	if dir, ok := strings.CutPrefix(r, "emu:"); ok {
 		if dir == "" {
 			return nil, usageError(c, "--reader emu:DIR needs a directory for the card images")
