@@ -50,6 +50,9 @@ type Batch struct {
 	Report func(string)
 	// Manifest is the CSV of done cards (line, id, card, QR file, time).
 	Manifest string
+	// Progress, when set, is told the number of cards to do once
+	// validation is over (start) and after each card (done/failed so far).
+	Progress func(todo, done, failed int)
 }
 
 // ErrInvalidInput: the batch has bad records and --skip-invalid was not
@@ -122,6 +125,12 @@ func (b *Batch) Run(srcs ...CardSource) (*Summary, error) {
 	if len(srcs) == 0 {
 		return sum, errors.New("no station to personalize on")
 	}
+	progress := func() {
+		if b.Progress != nil {
+			b.Progress(sum.Valid, sum.Done+sum.AlreadyDone, sum.Failed)
+		}
+	}
+	progress()
 	var man *csv.Writer
 	if b.Manifest != "" {
 		mf, err := os.OpenFile(b.Manifest, os.O_CREATE|os.O_APPEND|os.O_WRONLY, 0o600)
@@ -182,6 +191,7 @@ func (b *Batch) Run(srcs ...CardSource) (*Summary, error) {
 						man.Flush()
 					}
 				}
+				progress()
 				mu.Unlock()
 			}
 		}(src)
@@ -195,6 +205,7 @@ func (b *Batch) Run(srcs ...CardSource) (*Summary, error) {
 		if j.IsDone(in.Record.IDNumber) {
 			mu.Lock()
 			sum.AlreadyDone++
+			progress()
 			mu.Unlock()
 			return nil
 		}

@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	"github.com/spf13/cobra"
+	"golang.org/x/term"
 
 	"github.com/cccd-vn/cccd/apdu"
 	"github.com/cccd-vn/cccd/apdu/pcsc"
@@ -119,8 +120,21 @@ Examples:
 			defer j.Close()
 			p.Journal, p.QROut = j, qrOut
 			errw := c.ErrOrStderr()
+			finishBar := func() {}
 			b := &personalize.Batch{Input: input, Format: f, Personalizer: &p, SkipInvalid: skipInvalid, DryRun: dryRun, Resume: resume,
 				Report: func(s string) { fmt.Fprintln(errw, s) }}
+			if ef, ok := errw.(*os.File); ok && term.IsTerminal(int(ef.Fd())) && !dryRun && !asJSON {
+				// On a terminal: a progress bar (done/failed, rate, ETA);
+				// only problems print as lines.
+				bar := newProgressBar(ef)
+				finishBar = bar.finish
+				b.Progress = bar.update
+				b.Report = func(s string) {
+					if !strings.Contains(s, ": done on ") {
+						bar.println(s)
+					}
+				}
+			}
 			if qrOut != "" {
 				b.Manifest = filepath.Join(qrOut, "manifest.csv")
 				os.MkdirAll(qrOut, 0o755)
@@ -136,6 +150,7 @@ Examples:
 				}
 			}
 			sum, err := b.Run(srcs...)
+			finishBar()
 			out := c.OutOrStdout()
 			if asJSON {
 				enc := json.NewEncoder(out)
