@@ -4,10 +4,10 @@ import (
 	"encoding/csv"
 	"errors"
 	"fmt"
-	"io"
 	"os"
 	"path/filepath"
 	"strconv"
+	"sync"
 	"time"
 )
 
@@ -50,6 +50,9 @@ type Batch struct {
 	Report func(string)
 	// Manifest is the CSV of done cards (line, id, card, QR file, time).
 	Manifest string
+	// Progress, when set, is told the number of cards to do once
+	// validation is over (start) and after each card (done/failed so far).
+	Progress func(todo, done, failed int)
 }
 
 // ErrInvalidInput: the batch has bad records and --skip-invalid was not
@@ -105,8 +108,9 @@ func (b *Batch) validator() *Validator {
 }
 
 // Run validates the file, then personalizes every valid record that is
-// not on a locked card yet.
-func (b *Batch) Run(src CardSource) (*Summary, error) {
+// not on a locked card yet. Each source is a station; several stations
+// work in parallel, taking the next record as they finish one.
+func (b *Batch) Run(srcs ...CardSource) (*Summary, error) {
 	start := time.Now()
 	sum, err := b.Validate()
 	if err != nil {
@@ -118,6 +122,15 @@ func (b *Batch) Run(src CardSource) (*Summary, error) {
 	if b.DryRun {
 		return sum, nil
 	}
+	if len(srcs) == 0 {
+		return sum, errors.New("no station to personalize on")
+	}
+	progress := func() {
+		if b.Progress != nil {
+			b.Progress(sum.Valid, sum.Done+sum.AlreadyDone, sum.Failed)
+		}
+	}
+	progress()
 	var man *csv.Writer
 	if b.Manifest != "" {
 		mf, err := os.OpenFile(b.Manifest, os.O_CREATE|os.O_APPEND|os.O_WRONLY, 0o600)
@@ -139,39 +152,75 @@ func (b *Batch) Run(src CardSource) (*Summary, error) {
 		return sum, err
 	}
 	defer f.Close()
+
+	var mu sync.Mutex // guards sum, man and the report
+	work := make(chan Input)
+	stop := make(chan struct{})
+	var stopOnce sync.Once
+	var stationErr error
+	var wg sync.WaitGroup
+	for _, src := range srcs {
+		wg.Add(1)
+		go func(src CardSource) {
+			defer wg.Done()
+			for in := range work {
+				id := in.Record.IDNumber
+				st, release, err := src.Next(id, b.Resume)
+				if err != nil {
+					mu.Lock()
+					stationErr = err
+					mu.Unlock()
+					stopOnce.Do(func() { close(stop) })
+					return
+				}
+				res, perr := b.Personalizer.Personalize(st, in)
+				rerr := release()
+				mu.Lock()
+				switch {
+				case perr != nil:
+					sum.Failed++
+					b.report("line %d: FAILED on %s: %v", in.Line, st.Reader, perr)
+				default:
+					sum.Done++
+					b.report("line %d: done on %s", in.Line, st.Reader)
+					if rerr != nil {
+						b.report("line %d: card released with a problem: %v", in.Line, rerr)
+					}
+					if man != nil {
+						man.Write([]string{strconv.Itoa(in.Line), id, res.Card, res.QRFile, time.Now().UTC().Format(time.RFC3339)})
+						man.Flush()
+					}
+				}
+				progress()
+				mu.Unlock()
+			}
+		}(src)
+	}
 	err = ReadRecords(f, b.Format, func(in Input) error {
 		for _, p := range v.Check(in) {
 			if !p.Warning {
 				return nil // reported in the validation pass
 			}
 		}
-		id := in.Record.IDNumber
-		if j.IsDone(id) {
+		if j.IsDone(in.Record.IDNumber) {
+			mu.Lock()
 			sum.AlreadyDone++
+			progress()
+			mu.Unlock()
 			return nil
 		}
-		st, release, err := src.Next(id, b.Resume)
-		if err != nil {
-			return err // no card to write on: stop the batch
-		}
-		res, perr := b.Personalizer.Personalize(st, in)
-		rerr := release()
-		if perr != nil {
-			sum.Failed++
-			b.report("line %d: FAILED on %s: %v", in.Line, st.Reader, perr)
+		select {
+		case work <- in:
 			return nil
+		case <-stop:
+			return errStopped
 		}
-		if rerr != nil {
-			b.report("line %d: card released with a problem: %v", in.Line, rerr)
-		}
-		sum.Done++
-		b.report("line %d: done on %s", in.Line, st.Reader)
-		if man != nil {
-			man.Write([]string{strconv.Itoa(in.Line), id, res.Card, res.QRFile, time.Now().UTC().Format(time.RFC3339)})
-			man.Flush()
-		}
-		return nil
 	})
+	close(work)
+	wg.Wait()
+	if errors.Is(err, errStopped) {
+		err = stationErr
+	}
 	sum.Elapsed = time.Since(start).Seconds()
 	if sum.Elapsed > 0 {
 		sum.CardsPerSec = float64(sum.Done) / sum.Elapsed
@@ -179,4 +228,4 @@ func (b *Batch) Run(src CardSource) (*Summary, error) {
 	return sum, err
 }
 
-var _ io.Writer = (*os.File)(nil)
+var errStopped = errors.New("stopped")

@@ -255,3 +255,17 @@ func TestBadInput(t *testing.T) {
 
 // batchSize is the in-process end-to-end batch (the issue asks for 100).
 var batchSize = 100
+
+// TestParallelStations runs two emulated stations side by side: every
+// record ends on exactly one locked card.
+func TestParallelStations(t *testing.T) {
+	f := newFixture(t, 12)
+	b, j := f.batch(t, false)
+	sum, err := b.Run(&emuSource{dir: filepath.Join(f.dir, "cards")}, &emuSource{dir: filepath.Join(f.dir, "cards")})
+	if err != nil || sum.Done != 12 {
+		t.Fatalf("%+v %v", sum, err)
+	}
+	if n := f.verifyAll(t, j); n != 12 {
+		t.Fatalf("%d locked cards", n)
+	}
+}

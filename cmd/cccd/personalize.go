@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	"github.com/spf13/cobra"
+	"golang.org/x/term"
 
 	"github.com/cccd-vn/cccd/apdu"
 	"github.com/cccd-vn/cccd/apdu/pcsc"
@@ -53,7 +54,9 @@ must match the key; this is checked before anything else.
 
 Readers: --reader emu:DIR creates and personalizes emulated cards
 DIR/<id-number>.card (for QA and demos); a PC/SC reader name/index makes the
-operator insert a blank card for each record and remove it when done.
+operator insert a blank card for each record and remove it when done. Give
+--reader several times for parallel stations: each takes the next record
+as soon as its card is done.
 
 Input: JSONL (one citizen record per line) or CSV with a header row of the
 same field names; see README "Input schema" or 'cccd testcards sample'.
@@ -117,19 +120,37 @@ Examples:
 			defer j.Close()
 			p.Journal, p.QROut = j, qrOut
 			errw := c.ErrOrStderr()
+			finishBar := func() {}
 			b := &personalize.Batch{Input: input, Format: f, Personalizer: &p, SkipInvalid: skipInvalid, DryRun: dryRun, Resume: resume,
 				Report: func(s string) { fmt.Fprintln(errw, s) }}
+			if ef, ok := errw.(*os.File); ok && term.IsTerminal(int(ef.Fd())) && !dryRun && !asJSON {
+				// On a terminal: a progress bar (done/failed, rate, ETA);
+				// only problems print as lines.
+				bar := newProgressBar(ef)
+				finishBar = bar.finish
+				b.Progress = bar.update
+				b.Report = func(s string) {
+					if !strings.Contains(s, ": done on ") {
+						bar.println(s)
+					}
+				}
+			}
 			if qrOut != "" {
 				b.Manifest = filepath.Join(qrOut, "manifest.csv")
 				os.MkdirAll(qrOut, 0o755)
 			}
-			var src personalize.CardSource
+			var srcs []personalize.CardSource
 			if !dryRun {
-				if src, err = cardSource(c, readers); err != nil {
-					return err
+				for _, r := range readers {
+					src, err := cardSource(c, r)
+					if err != nil {
+						return err
+					}
+					srcs = append(srcs, src)
 				}
 			}
-			sum, err := b.Run(src)
+			sum, err := b.Run(srcs...)
+			finishBar()
 			out := c.OutOrStdout()
 			if asJSON {
 				enc := json.NewEncoder(out)
@@ -176,12 +197,8 @@ Examples:
 	register(cmd)
 }
 
-// cardSource builds the card source for --reader values.
-func cardSource(c *cobra.Command, readers []string) (personalize.CardSource, error) {
-	if len(readers) != 1 {
-		return nil, usageError(c, "give exactly one --reader (several stations in parallel are not supported yet)")
-	}
-	r := readers[0]
+// cardSource builds the station of one --reader value.
+func cardSource(c *cobra.Command, r string) (personalize.CardSource, error) {
 	if dir, ok := strings.CutPrefix(r, "emu:"); ok {
 		if dir == "" {
 			return nil, usageError(c, "--reader emu:DIR needs a directory for the card images")
