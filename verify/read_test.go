@@ -1,0 +1,121 @@
+package verify_test
+
+import (
+	"crypto"
+	"crypto/rand"
+	"errors"
+	"strings"
+	"testing"
+
+	"github.com/cccd-vn/cccd/apdu"
+	"github.com/cccd-vn/cccd/chip"
+	"github.com/cccd-vn/cccd/testcards"
+	"github.com/cccd-vn/cccd/verify"
+)
+
+// TestPACEFallsBackToBAC: a chip whose PACE breaks for a reason other than
+// the password (MSE:Set AT refused) is opened with BAC, the report says
+// so, and the card is still judged on its merits.
+func TestPACEFallsBackToBAC(t *testing.T) {
+	c, aa, p := buildCard(t, cardOpts{})
+	img := cardImage(t, c, aa)
+	img.Faults.StatusWords = append(img.Faults.StatusWords, testcards.StatusFault{INS: "22", SW: "6A80"})
+	rep := runVerify(t, img, verify.Secret{MRZ: &c.BAC}, trustDir(t, p, true))
+	if rep.Access.Method != "BAC" || !strings.Contains(rep.Access.Note, "fell back to BAC") {
+		t.Fatalf("access %+v, want BAC with a fallback note", rep.Access)
+	}
+	if !rep.IsGenuine() {
+		t.Fatalf("verdict %s", rep.Summary())
+	}
+	// With only a CAN there is nothing to fall back on: no conclusion.
+	_, err := verify.Verify(apdu.NewCard(testcards.NewEmulator(img, "")), verify.Secret{CAN: c.CAN}, verify.Options{Trust: trustDir(t, p, true)})
+	if !errors.Is(err, verify.ErrNoConclusion) || errors.Is(err, chip.ErrAccessDenied) {
+		t.Fatalf("error %v, want no conclusion that is not access denied", err)
+	}
+}
+
+// TestDG3DeniedIsSkipped: the CCCD lists DG3 (fingerprints) but gives it
+// only after EAC; the verifier notes it and skips its hash, the verdict
+// stands on the rest.
+func TestDG3DeniedIsSkipped(t *testing.T) {
+	c, aa, p := buildCard(t, cardOpts{})
+	resign(t, c, p, func(dgs map[int][]byte) { dgs[3] = apdu.EncodeTLV(0x63, []byte{0x02, 0x01, 0x01}) })
+	dgs := map[int][]byte{}
+	for fid, b := range c.Files {
+		if fid >= 0x0101 && fid <= 0x0110 {
+			dgs[int(fid-0x0100)] = b
+		}
+	}
+	lds, err := chip.BuildLDS(dgs, crypto.SHA256)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c.Files[0x011E] = lds.COM
+	img := cardImage(t, c, aa)
+	rep := runVerify(t, img, verify.Secret{CAN: c.CAN}, trustDir(t, p, true))
+	if ch := checkOf(rep, "dg3.hash"); ch.Status != verify.Skip || !strings.Contains(ch.Detail, "access denied") {
+		t.Fatalf("dg3.hash %+v, want skipped for access denied", ch)
+	}
+	noted := false
+	for _, f := range rep.Files {
+		noted = noted || (f.Name == "DG3" && strings.Contains(f.Note, "access denied"))
+	}
+	if !noted {
+		t.Fatalf("DG3 not noted in files: %+v", rep.Files)
+	}
+	if !rep.IsGenuine() {
+		t.Fatalf("verdict %s", rep.Summary())
+	}
+}
+
+// TestReadAPDUCount: a full read costs about one APDU per file plus one
+// per answer-sized chunk, whatever the card's largest answer, and never a
+// second SELECT of a file.
+func TestReadAPDUCount(t *testing.T) {
+	c, aa, _ := buildCard(t, cardOpts{})
+	for _, prof := range responseProfiles {
+		t.Run(prof.name, func(t *testing.T) {
+			img := cardImage(t, c, aa)
+			img.MaxResponse, img.ExtendedLength = prof.max, prof.extended
+			card := apdu.NewCard(testcards.NewEmulator(img, ""))
+			rep, err := verify.Read(card, verify.Secret{CAN: c.CAN}, verify.Options{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			max := prof.max
+			if max == 0 {
+				max = apdu.MaxExtendedLe
+			}
+			if !prof.extended {
+				max = min(max, 0xDF) // short answers under secure messaging
+			}
+			// Ideal: one SELECT and ceil(size/max) READ BINARY per file.
+			ideal := 0
+			for _, f := range rep.Files {
+				if f.Name == "EF.CardAccess" {
+					continue
+				}
+				ideal += 1 + (f.Size+max-1)/max
+			}
+			st := card.Stats()
+			readAPDUs := st.APDUs - accessAPDUs(t, c, aa)
+			// One extended attempt may be refused; answers of a chunk a
+			// few bytes short of max add at most one per file.
+			if readAPDUs < ideal || readAPDUs > ideal+1+len(rep.Files) {
+				t.Fatalf("%d APDUs to read, ideal %d", readAPDUs, ideal)
+			}
+			t.Logf("%s: %d APDUs to read %d files (ideal %d)", prof.name, readAPDUs, len(rep.Files)-1, ideal)
+		})
+	}
+}
+
+// accessAPDUs counts what opening the chip costs (PACE with the CAN), to
+// subtract it from a full read.
+func accessAPDUs(t *testing.T, c *chip.Card, aa crypto.PrivateKey) int {
+	t.Helper()
+	card := apdu.NewCard(testcards.NewEmulator(cardImage(t, c, aa), ""))
+	if _, err := chip.Open(card, chip.Access{CAN: c.CAN}, rand.Reader); err != nil {
+		t.Fatal(err)
+	}
+	return card.Stats().APDUs
+}
