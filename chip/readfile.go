@@ -31,8 +31,12 @@ type FileReader struct {
 	card *apdu.Card
 	// extended: 0 not tried yet, 1 works, -1 refused.
 	extended int
+	// sfi: 0 not tried yet, 1 works, -1 refused.
+	sfi int
 	// NoExtended never tries extended length.
 	NoExtended bool
+	// NoShortEF always SELECTs instead of reading by short EF identifier.
+	NoShortEF bool
 }
 
 // NewFileReader returns a reader for card.
@@ -46,8 +50,16 @@ func (r *FileReader) ExtendedLength() bool { return r.extended == 1 }
 // on it; a card that gives fewer bytes than asked is read on from there.
 func (r *FileReader) ReadFile(fid uint16) ([]byte, error) {
 	name := FileName(fid)
-	if _, err := r.card.Send(apdu.Command{INS: 0xA4, P1: 0x02, P2: 0x0C, Data: []byte{byte(fid >> 8), byte(fid)}}); err != nil {
-		return nil, readErr(name, err)
+	// Once the card's answer size is known, the first chunk of an LDS file
+	// is read by its short EF identifier (ISO/IEC 7816-4 §11.2.2, P1 bit 8;
+	// ICAO 9303-10 §3.6.2 gives each LDS file one), which selects it too:
+	// one APDU less per file. A card that refuses it gets SELECTs.
+	sfi := shortEF(fid)
+	useSFI := sfi != 0 && !r.NoShortEF && r.sfi >= 0 && r.extended != 0
+	if !useSFI {
+		if err := r.selectFile(fid); err != nil {
+			return nil, readErr(name, err)
+		}
 	}
 	var data []byte
 	total := -1
@@ -56,7 +68,25 @@ func (r *FileReader) ReadFile(fid uint16) ([]byte, error) {
 		if total >= 0 {
 			want = min(want, total-len(data))
 		}
-		chunk, err := r.readAt(len(data), want)
+		var chunk []byte
+		var err error
+		if useSFI && len(data) == 0 {
+			chunk, err = r.readCmd(0, want, r.extended == 1, sfi)
+			switch {
+			case err == nil:
+				r.sfi = 1
+			case r.sfi == 0 && !errors.Is(err, apdu.ErrSecurityStatus) && isStatus(err):
+				// Either no short EF support or no such file: SELECT
+				// tells which. Only a file that exists turns short EFs off.
+				if err := r.selectFile(fid); err != nil {
+					return nil, readErr(name, err)
+				}
+				r.sfi = -1
+				chunk, err = r.readAt(0, want)
+			}
+		} else {
+			chunk, err = r.readAt(len(data), want)
+		}
 		if err != nil {
 			if total >= 0 && errors.Is(err, apdu.ErrWrongP1P2) {
 				// Offset beyond the end: the file is shorter than said.
@@ -85,6 +115,26 @@ func (r *FileReader) ReadFile(fid uint16) ([]byte, error) {
 	return data[:total], nil
 }
 
+// selectFile selects an EF by identifier, asking for no FCI (P2=0C).
+func (r *FileReader) selectFile(fid uint16) error {
+	_, err := r.card.Send(apdu.Command{INS: 0xA4, P1: 0x02, P2: 0x0C, Data: []byte{byte(fid >> 8), byte(fid)}})
+	return err
+}
+
+// shortEF is the short EF identifier of an LDS file (its file identifier's
+// low five bits, ICAO 9303-10 §4.6), 0 for other files.
+func shortEF(fid uint16) byte {
+	if (fid >= 0x0101 && fid <= 0x0110) || fid == 0x011C || fid == 0x011D || fid == 0x011E {
+		return byte(fid & 0x1F)
+	}
+	return 0
+}
+
+func isStatus(err error) bool {
+	var se *apdu.StatusError
+	return errors.As(err, &se)
+}
+
 func (r *FileReader) chunk() int {
 	if r.extended == 1 {
 		return apdu.MaxExtendedLe
@@ -98,7 +148,7 @@ func (r *FileReader) chunk() int {
 // readAt reads up to n bytes at offset, trying extended length once.
 func (r *FileReader) readAt(offset, n int) ([]byte, error) {
 	if r.extended == 0 && !r.NoExtended && n >= r.chunk() {
-		data, err := r.readCmd(offset, apdu.MaxExtendedLe, true)
+		data, err := r.readCmd(offset, apdu.MaxExtendedLe, true, 0)
 		if err == nil {
 			r.extended = 1
 			return data, nil
@@ -110,10 +160,16 @@ func (r *FileReader) readAt(offset, n int) ([]byte, error) {
 		r.extended = -1
 		n = min(n, r.chunk())
 	}
-	return r.readCmd(offset, n, r.extended == 1)
+	return r.readCmd(offset, n, r.extended == 1, 0)
 }
 
-func (r *FileReader) readCmd(offset, n int, extended bool) ([]byte, error) {
+// readCmd sends one READ BINARY: by short EF identifier when sfi is set
+// (offset then fits P2), with the offset in P1-P2 up to 32767, else with
+// odd INS.
+func (r *FileReader) readCmd(offset, n int, extended bool, sfi byte) ([]byte, error) {
+	if sfi != 0 && offset <= 0xFF {
+		return r.card.Send(apdu.Command{INS: 0xB0, P1: 0x80 | sfi, P2: byte(offset), Ne: n, Extended: extended})
+	}
 	if offset <= 0x7FFF {
 		return r.card.Send(apdu.Command{INS: 0xB0, P1: byte(offset >> 8), P2: byte(offset), Ne: n, Extended: extended})
 	}

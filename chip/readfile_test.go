@@ -19,6 +19,7 @@ type readFakeCard struct {
 	denied   map[uint16]bool
 	extended bool // accepts extended-length commands
 	maxResp  int  // largest answer (0: what Ne asks)
+	noSFI    bool // refuses READ BINARY by short EF identifier
 	current  []byte
 	log      []apdu.Command
 }
@@ -50,10 +51,31 @@ func (f *readFakeCard) Transmit(raw []byte) ([]byte, error) {
 		f.current = b
 		return sw(apdu.SWSuccess), nil
 	case 0xB0, 0xB1:
+		offset := int(cmd.P1&0x7F)<<8 | int(cmd.P2)
+		if cmd.INS == 0xB0 && cmd.P1&0x80 != 0 {
+			if f.noSFI {
+				return sw(apdu.SWIncorrectP1P2), nil
+			}
+			f.current, offset = nil, int(cmd.P2)
+			found := false
+			for fid, b := range f.files {
+				if byte(fid)&0x1F == cmd.P1&0x1F {
+					found = true
+					if !f.denied[fid] {
+						f.current = b
+					}
+				}
+			}
+			if !found {
+				return sw(apdu.SWFileNotFound), nil
+			}
+			if f.current == nil {
+				return sw(apdu.SWSecurityStatus), nil
+			}
+		}
 		if f.current == nil {
 			return sw(apdu.SWSecurityStatus), nil
 		}
-		offset := int(cmd.P1&0x7F)<<8 | int(cmd.P2)
 		if cmd.INS == 0xB1 {
 			r := apdu.TLVReader(cmd.Data)
 			var off []byte
@@ -174,27 +196,66 @@ func TestReadFileAPDUCount(t *testing.T) {
 }
 
 // TestReadFileExtendedTriedOnce: a card refusing extended length is asked
-// once, not once per file.
+// once, not once per file; after the first file, files are read by short
+// EF identifier without a SELECT, unless the card refuses that (asked once).
 func TestReadFileExtendedTriedOnce(t *testing.T) {
-	fake := &readFakeCard{files: map[uint16][]byte{0x011E: readTestFile(600), 0x0101: readTestFile(93), 0x0102: readTestFile(3000)}}
+	for _, tt := range []struct {
+		name  string
+		noSFI bool
+		want  int
+	}{
+		// EF.COM: SELECT + refused extended + 3; DG1: 1; DG2: 12.
+		{"short EF identifiers", false, 5 + 1 + 12},
+		// As above with SELECTs, plus the refused short-EF read.
+		{"no short EF identifiers", true, 5 + 1 + 2 + 13},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			fake := &readFakeCard{files: map[uint16][]byte{0x011E: readTestFile(600), 0x0101: readTestFile(93), 0x0102: readTestFile(3000)}, noSFI: tt.noSFI}
+			r := NewFileReader(apdu.NewCard(fake))
+			for _, fid := range []uint16{0x011E, 0x0101, 0x0102} {
+				got, err := r.ReadFile(fid)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if !bytes.Equal(got, fake.files[fid]) {
+					t.Fatalf("%s differs", FileName(fid))
+				}
+			}
+			ext := 0
+			for _, c := range fake.log {
+				if c.IsExtended() {
+					ext++
+				}
+			}
+			if ext != 1 {
+				t.Fatalf("%d extended attempts, want 1", ext)
+			}
+			if len(fake.log) != tt.want {
+				t.Fatalf("%d APDUs, want %d", len(fake.log), tt.want)
+			}
+		})
+	}
+}
+
+// TestReadFileShortEFErrors: by short EF identifier, a refused file is
+// still "access denied" and a missing one "not found".
+func TestReadFileShortEFErrors(t *testing.T) {
+	fake := &readFakeCard{files: map[uint16][]byte{0x011E: readTestFile(40), 0x0103: readTestFile(40)}, denied: map[uint16]bool{0x0103: true}, extended: true}
 	r := NewFileReader(apdu.NewCard(fake))
-	for _, fid := range []uint16{0x011E, 0x0101, 0x0102} {
-		if _, err := r.ReadFile(fid); err != nil {
-			t.Fatal(err)
-		}
+	if _, err := r.ReadFile(0x011E); err != nil {
+		t.Fatal(err)
 	}
-	ext := 0
-	for _, c := range fake.log {
-		if c.IsExtended() {
-			ext++
-		}
+	if _, err := r.ReadFile(0x0101); !errors.Is(err, apdu.ErrFileNotFound) {
+		t.Fatalf("missing DG1: %v", err)
 	}
-	if ext != 1 {
-		t.Fatalf("%d extended attempts, want 1", ext)
+	if _, err := r.ReadFile(0x0103); !errors.Is(err, ErrFileAccess) {
+		t.Fatalf("denied DG3: %v", err)
 	}
-	// 3 SELECTs + 1 refused + ceil(600/256) + 1 + ceil(3000/256).
-	if want := 3 + 1 + 3 + 1 + 12; len(fake.log) != want {
-		t.Fatalf("%d APDUs, want %d", len(fake.log), want)
+	if _, err := r.ReadFile(0x011E); err != nil {
+		t.Fatalf("EF.COM again: %v", err)
+	}
+	if n := fake.count(0xA4); n != 2 {
+		t.Fatalf("%d SELECTs, want 2 (the first file, then the fallback after a not-found on untried short EF)", n)
 	}
 }
 
