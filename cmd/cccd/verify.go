@@ -1,14 +1,17 @@
 package main
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"os"
 	"os/exec"
+	"os/signal"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -181,7 +184,9 @@ func savePhoto(rep *verify.Report, path string) (string, error) {
 	return jp2, os.WriteFile(jp2, rep.Photo, 0o600)
 }
 
-// watchVerify is counter mode on a PC/SC reader.
+// watchVerify is counter mode on a PC/SC reader: it runs until
+// interrupted (Ctrl-C, SIGTERM), then says how many cards it saw and exits
+// 0, since an interrupt is how a clerk ends the day.
 func watchVerify(c *cobra.Command, spec string, sec verify.Secret, opt verify.Options, asJSON bool, photoOut string) error {
 	if strings.HasPrefix(spec, "emu:") {
 		return usageError(c, "--watch needs a PC/SC reader (card insertion events); emu: images are always present")
@@ -195,11 +200,30 @@ func watchVerify(c *cobra.Command, spec string, sec verify.Secret, opt verify.Op
 	if err != nil {
 		return usageError(c, "--reader %s: %v", spec, err)
 	}
+	stop, cancel := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer cancel()
+	go func() {
+		<-stop.Done()
+		ctx.Cancel() // unblocks a wait for a card or its removal
+	}()
+	var genuine, notVerified, noConclusion int
 	errw := c.ErrOrStderr()
+	wait := func(f func(string, time.Duration) error) (bool, error) {
+		err := f(name, 0)
+		if stop.Err() != nil {
+			fmt.Fprintf(errw, "cccd: stopped after %d cards: %d genuine, %d not verified, %d without conclusion\n",
+				genuine+notVerified+noConclusion, genuine, notVerified, noConclusion)
+			return true, nil
+		}
+		if err != nil {
+			return true, ioError(err)
+		}
+		return false, nil
+	}
 	for {
 		fmt.Fprintf(errw, "cccd: waiting for a card in %s (Ctrl-C to stop)\n", name)
-		if err := ctx.WaitForCard(name, 0); err != nil {
-			return ioError(err)
+		if done, err := wait(ctx.WaitForCard); done {
+			return err
 		}
 		card, err := openReader(c, name)
 		if err == nil {
@@ -208,18 +232,24 @@ func watchVerify(c *cobra.Command, spec string, sec verify.Secret, opt verify.Op
 			card.Close()
 			if err == nil {
 				rep.Reader = name
-				if perr := printVerify(c, rep, asJSON, photoOut); perr != nil && exitCode(perr) != ExitFailed {
+				perr := printVerify(c, rep, asJSON, photoOut)
+				switch {
+				case perr == nil:
+					genuine++
+				case exitCode(perr) == ExitFailed:
+					notVerified++
+				default:
 					return perr
 				}
 			}
 		}
 		if err != nil {
+			noConclusion++
 			fmt.Fprintf(errw, "cccd: %v\n", openError(err))
 		}
 		fmt.Fprintf(errw, "cccd: remove the card\n")
-		if err := ctx.WaitForRemoval(name, 0); err != nil {
-			return ioError(err)
+		if done, err := wait(ctx.WaitForRemoval); done {
+			return err
 		}
-		time.Sleep(100 * time.Millisecond)
 	}
 }
