@@ -336,6 +336,19 @@ func TestForgeryMatrix(t *testing.T) {
 			}
 			return nil, sec
 		}, "consistency.qr_dg13"},
+		{"MRZ entered differs from DG1", cardOpts{}, func(t *testing.T, c *chip.Card, img *testcards.Image, p *pki.TestPKI) (*verify.TrustStore, verify.Secret) {
+			// The name line is outside BAC's key and every check digit:
+			// only the comparison with DG1 sees it.
+			lines := c.Data.MRZ.Lines()
+			name := []byte(lines[2])
+			name[0] = 'X' + (name[0]-'A'+1)%3
+			lines[2] = string(name)
+			sec, err := verify.SecretFromMRZText(strings.Join(lines, "\n"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			return nil, sec
+		}, "consistency.mrz_input"},
 		{"expired card", cardOpts{record: func(r *citizen.Record) {
 			r.DateOfBirth, r.DateOfIssue = "1985-03-10", "2021-05-01" // 40th birthday in 2025
 			r.IDNumber = r.IDNumber[:3] + "085" + r.IDNumber[6:]
