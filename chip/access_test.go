@@ -7,7 +7,6 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"errors"
-	"io"
 	"os"
 	"strings"
 	"testing"
@@ -500,5 +499,3 @@ func BenchmarkPACE(b *testing.B) {
 		})
 	}
 }
-
-var _ io.Reader = (*bytes.Reader)(nil)

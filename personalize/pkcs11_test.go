@@ -1,7 +1,6 @@
 package personalize_test
 
 import (
-	"crypto"
 	"crypto/elliptic"
 	"crypto/x509"
 	"crypto/x509/pkix"
@@ -15,7 +14,6 @@ import (
 
 	"github.com/ThalesGroup/crypto11"
 
-	"github.com/cccd-vn/cccd/apdu"
 	"github.com/cccd-vn/cccd/chip"
 	"github.com/cccd-vn/cccd/personalize"
 	"github.com/cccd-vn/cccd/pki"
@@ -110,8 +108,6 @@ func TestHSMDocumentSigner(t *testing.T) {
 			if err := sod.Verify(dgs, chip.Trust{CSCAs: []*pki.Certificate{p.CSCA}}, time.Now()).Err(); err != nil {
 				t.Fatalf("SOD signed in the HSM: %v", err)
 			}
-			_ = apdu.SWSuccess
-			_ = crypto.SHA256
 		})
 	}
 	// A key that does not match the certificate is refused at start.

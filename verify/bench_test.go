@@ -1,7 +1,6 @@
 package verify_test
 
 import (
-	"fmt"
 	"testing"
 
 	"github.com/cccd-vn/cccd/apdu"
@@ -60,5 +59,4 @@ func benchVerify(b *testing.B, card *apdu.Card, can string, ts *verify.TrustStor
 	b.ReportMetric(float64(rep.Stats.APDUs), "apdus/card")
 	b.ReportMetric(float64(rep.Stats.BytesSent+rep.Stats.BytesReceived), "bytes/card")
 	b.ReportMetric(rep.Stats.ReadMS, "read-ms")
-	_ = fmt.Sprint()
 }

@@ -1,7 +1,6 @@
 package verify
 
 import (
-	"fmt"
 	"strings"
 	"time"
 
@@ -222,5 +221,3 @@ func holderOf(dg1 *chip.DG1, d *chip.DG13) *Holder {
 	}
 	return h
 }
-
-var _ = fmt.Sprintf

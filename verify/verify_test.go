@@ -18,7 +18,6 @@ import (
 	"github.com/cccd-vn/cccd/apdu"
 	"github.com/cccd-vn/cccd/chip"
 	"github.com/cccd-vn/cccd/citizen"
-	"github.com/cccd-vn/cccd/internal/cms"
 	"github.com/cccd-vn/cccd/pki"
 	"github.com/cccd-vn/cccd/qr"
 	"github.com/cccd-vn/cccd/testcards"
@@ -409,8 +408,6 @@ func TestWrongSecretIsNoConclusion(t *testing.T) {
 		t.Fatalf("message: %v", err)
 	}
 }
-
-var _ = cms.PKCS1v15
 
 func freshKey() *ecdsa.PrivateKey {
 	k, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
