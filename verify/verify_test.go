@@ -348,6 +348,27 @@ func TestForgeryMatrix(t *testing.T) {
 			}
 			return nil, sec
 		}, "consistency.mrz_input"},
+		{"ID number disagrees with sex", cardOpts{}, func(t *testing.T, c *chip.Card, img *testcards.Image, p *pki.TestPKI) (*verify.TrustStore, verify.Secret) {
+			// Digit 4 (century and sex) flipped between male and female,
+			// signed by the real DS: the number contradicts the card's own
+			// sex field.
+			dg13, err := chip.ParseDG13(c.Files[0x010D])
+			if err != nil {
+				t.Fatal(err)
+			}
+			id := []byte(dg13.IDNumber)
+			id[3] ^= 1
+			dg13.IDNumber = string(id)
+			b, err := dg13.Encode()
+			if err != nil {
+				t.Fatal(err)
+			}
+			resign(t, c, p, func(dgs map[int][]byte) { dgs[13] = b })
+			for fid, b := range c.Files {
+				img.SetFile(fid, fid == 0x011C, b)
+			}
+			return nil, verify.Secret{CAN: c.CAN}
+		}, "consistency.id_structure"},
 		{"expired card", cardOpts{record: func(r *citizen.Record) {
 			r.DateOfBirth, r.DateOfIssue = "1985-03-10", "2021-05-01" // 40th birthday in 2025
 			r.IDNumber = r.IDNumber[:3] + "085" + r.IDNumber[6:]
