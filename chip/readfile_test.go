@@ -367,3 +367,28 @@ func FuzzReadFile(f *testing.F) {
 		}
 	})
 }
+
+// BenchmarkReadFile reads a 16 KB DG2 per largest answer, reporting the
+// APDUs a file costs.
+func BenchmarkReadFile(b *testing.B) {
+	file := readTestFile(16000)
+	for _, tt := range []struct {
+		name     string
+		extended bool
+		maxResp  int
+	}{{"223B", false, 223}, {"1KB", true, 1024}, {"extended", true, 0}} {
+		b.Run(tt.name, func(b *testing.B) {
+			fake := &readFakeCard{files: map[uint16][]byte{0x0102: file}, extended: tt.extended, maxResp: tt.maxResp}
+			var n int
+			for b.Loop() {
+				fake.log = fake.log[:0]
+				r := NewFileReader(apdu.NewCard(fake))
+				if _, err := r.ReadFile(0x0102); err != nil {
+					b.Fatal(err)
+				}
+				n = len(fake.log)
+			}
+			b.ReportMetric(float64(n), "apdus/file")
+		})
+	}
+}

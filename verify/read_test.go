@@ -1,6 +1,7 @@
 package verify_test
 
 import (
+	"bytes"
 	"crypto"
 	"crypto/rand"
 	"errors"
@@ -119,4 +120,29 @@ func accessAPDUs(t *testing.T, c *chip.Card, aa crypto.PrivateKey) int {
 		t.Fatal(err)
 	}
 	return card.Stats().APDUs
+}
+
+// FuzzVerifyMalformedFiles puts arbitrary bytes in place of DG1, DG13 or
+// EF.SOD of a genuine card: the verifier must judge (NOT VERIFIED naming
+// a check) or conclude nothing, never panic and never say GENUINE.
+func FuzzVerifyMalformedFiles(f *testing.F) {
+	c, aa, p := buildCard(f, cardOpts{})
+	ts := trustDir(f, p, true)
+	f.Add(uint8(0), c.Files[0x0101][:10])
+	f.Add(uint8(1), append([]byte{0x6D, 0x82, 0x10, 0x00}, c.Files[0x010D][4:40]...))
+	f.Add(uint8(2), []byte{0x77, 0x05, 0x30, 0x03, 0x02, 0x01, 0x00})
+	f.Add(uint8(2), c.Files[0x011D][:len(c.Files[0x011D])/2])
+	fids := []uint16{0x0101, 0x010D, 0x011D}
+	f.Fuzz(func(t *testing.T, which uint8, data []byte) {
+		fid := fids[int(which)%len(fids)]
+		if bytes.Equal(data, c.Files[fid]) {
+			return
+		}
+		img := cardImage(t, c, aa)
+		img.SetFile(fid, false, data)
+		rep, err := verify.Verify(apdu.NewCard(testcards.NewEmulator(img, "")), verify.Secret{CAN: c.CAN}, verify.Options{Trust: ts})
+		if err == nil && rep.IsGenuine() {
+			t.Fatalf("%s replaced by %X judged genuine", chip.FileName(fid), data)
+		}
+	})
 }
