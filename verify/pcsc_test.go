@@ -41,18 +41,34 @@ func verifyOverPCSC(t testing.TB, img *testcards.Image, sec verify.Secret, ts *v
 // TestVerifyOverPCSC: genuine cards and three forgeries end to end
 // through pcscd + vpcd.
 func TestVerifyOverPCSC(t *testing.T) {
+	for _, g := range []struct {
+		name  string
+		o     cardOpts
+		short bool // 223-byte answers, no extended length
+		bac   bool
+	}{
+		{"PACE, ECDSA P-256, AA", cardOpts{}, false, false},
+		{"BAC-only, RSA-2048, RSA AA, 223-byte answers", cardOpts{alg: "rsa-2048", rsaAA: true, noPACE: true}, true, true},
+		{"PACE, brainpool, chip authentication", cardOpts{alg: "ecdsa-brainpool256", ca: true}, false, false},
+		{"PACE, RSA-PSS, no AA", cardOpts{alg: "rsa-pss-2048", pss: true, noAA: true}, true, false},
+	} {
+		t.Run("genuine "+g.name, func(t *testing.T) {
+			gc, gaa, gp := buildCard(t, g.o)
+			img := cardImage(t, gc, gaa)
+			if g.short {
+				img.MaxResponse, img.ExtendedLength = 223, false
+			}
+			sec := verify.Secret{CAN: gc.CAN}
+			if g.bac {
+				sec = verify.Secret{MRZ: &gc.BAC}
+			}
+			if rep := verifyOverPCSC(t, img, sec, trustDir(t, gp, true)); !rep.IsGenuine() {
+				t.Fatalf("%s", rep.Summary())
+			}
+		})
+	}
 	c, aa, p := buildCard(t, cardOpts{})
 	ts := trustDir(t, p, true)
-	img, _ := testcards.PersonalizedImage(c, aa, testcards.ProfileCCCD)
-	if rep := verifyOverPCSC(t, img, verify.Secret{CAN: c.CAN}, ts); !rep.IsGenuine() {
-		t.Fatalf("genuine PACE card: %s", rep.Summary())
-	}
-	bc, baa, bp := buildCard(t, cardOpts{alg: "rsa-2048", rsaAA: true, noPACE: true})
-	bimg, _ := testcards.PersonalizedImage(bc, baa, testcards.ProfileICAO)
-	bimg.MaxResponse, bimg.ExtendedLength = 223, false
-	if rep := verifyOverPCSC(t, bimg, verify.Secret{MRZ: &bc.BAC}, trustDir(t, bp, true)); !rep.IsGenuine() {
-		t.Fatalf("genuine BAC card: %s", rep.Summary())
-	}
 	for _, tt := range []struct {
 		name   string
 		forge  func(*testcards.Image)
