@@ -75,14 +75,16 @@ func (r *FileReader) ReadFile(fid uint16) ([]byte, error) {
 			switch {
 			case err == nil:
 				r.sfi = 1
-			case r.sfi == 0 && !errors.Is(err, apdu.ErrSecurityStatus) && isStatus(err):
-				// Either no short EF support or no such file: SELECT
-				// tells which. Only a file that exists turns short EFs off.
+			case r.sfi == 0 && isStatus(err):
+				// No short EF support, no such file, or a file the chip
+				// keeps closed: SELECT and a plain read tell which. Only
+				// a file that then reads turns short EFs off.
 				if err := r.selectFile(fid); err != nil {
 					return nil, readErr(name, err)
 				}
-				r.sfi = -1
-				chunk, err = r.readAt(0, want)
+				if chunk, err = r.readAt(0, want); err == nil {
+					r.sfi = -1
+				}
 			}
 		} else {
 			chunk, err = r.readAt(len(data), want)

@@ -254,8 +254,13 @@ func TestReadFileShortEFErrors(t *testing.T) {
 	if _, err := r.ReadFile(0x011E); err != nil {
 		t.Fatalf("EF.COM again: %v", err)
 	}
-	if n := fake.count(0xA4); n != 2 {
-		t.Fatalf("%d SELECTs, want 2 (the first file, then the fallback after a not-found on untried short EF)", n)
+	// The first file, then the checks after a not-found and a refusal
+	// while short EFs were untried; then EF.COM by short EF.
+	if n := fake.count(0xA4); n != 3 {
+		t.Fatalf("%d SELECTs, want 3", n)
+	}
+	if last := fake.log[len(fake.log)-1]; last.P1 != 0x9E {
+		t.Fatalf("EF.COM read again with P1 %02X, want 9E (short EF 1E)", last.P1)
 	}
 }
 
