@@ -10,6 +10,8 @@ import (
 	"strings"
 	"time"
 
+	"golang.org/x/text/language"
+
 	"github.com/cccd-vn/cccd/apdu"
 	"github.com/cccd-vn/cccd/chip"
 	"github.com/cccd-vn/cccd/qr"
@@ -381,12 +383,21 @@ func activeAuthentication(card *apdu.Card, rep *Report, f *cardFiles, rnd io.Rea
 	rep.add("clone.active_authentication", Pass, "the chip signed a fresh challenge with the DG15 key")
 }
 
-// alpha2 maps the ICAO three-letter codes this toolkit meets to ISO 3166
-// alpha-2 (certificate country).
+// alpha2 maps an ICAO 9303-3 §5 issuing-state code to the ISO 3166-1
+// alpha-2 code a CSCA certificate carries (ICAO 9303-12 §7.1.1): ISO
+// alpha-3 through the CLDR region table, plus ICAO's own codes.
 func alpha2(state string) string {
-	m := map[string]string{"VNM": "VN", "UTO": "UT", "D": "DE", "D<<": "DE", "DEU": "DE", "FRA": "FR", "USA": "US", "GBR": "GB", "NLD": "NL", "AUT": "AT", "THA": "TH", "LAO": "LA", "KHM": "KH", "CHN": "CN", "JPN": "JP", "KOR": "KR"}
-	if v, ok := m[strings.Trim(state, "<")]; ok {
-		return v
+	s := strings.ToUpper(strings.Trim(state, "<"))
+	switch s {
+	case "D":
+		return "DE"
+	case "GBD", "GBN", "GBO", "GBP", "GBS":
+		return "GB"
+	case "UTO":
+		return "UT" // ICAO's test state Utopia
 	}
-	return state
+	if r, err := language.ParseRegion(s); err == nil && len(s) == 3 && r.IsCountry() {
+		return r.String()
+	}
+	return s
 }
