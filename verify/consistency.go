@@ -83,11 +83,11 @@ func consistency(rep *Report, dg1 *chip.DG1, dg13 *chip.DG13, sec Secret, now ti
 			hard := false
 			for _, p := range chk.Problems {
 				why = append(why, p.Reason)
-				// Century, birth year and sex are encoded in the number
-				// (Circular 07/2016/TT-BCA); a card whose number says
-				// otherwise than its own fields fails. An unknown province
-				// code only warns: the table changes with mergers.
-				if p.Field == "date_of_birth" || p.Field == "sex" || (p.Field == "id_number" && len(dg13.IDNumber) != 12) {
+				// Only a number that is not 12 digits fails. The PPP G YY
+				// structure comes from a circular that expired on
+				// 1 July 2024 (shared/cccd-reference.md), so a mismatch of
+				// century, sex or year digits is a warning naming the field.
+				if p.Field == "id_number" && len(dg13.IDNumber) != 12 {
 					hard = true
 				}
 			}

@@ -348,7 +348,7 @@ func TestForgeryMatrix(t *testing.T) {
 			}
 			return nil, sec
 		}, "consistency.mrz_input"},
-		{"ID number disagrees with sex", cardOpts{}, func(t *testing.T, c *chip.Card, img *testcards.Image, p *pki.TestPKI) (*verify.TrustStore, verify.Secret) {
+		{"ID number disagrees with sex (DG13 re-signed)", cardOpts{}, func(t *testing.T, c *chip.Card, img *testcards.Image, p *pki.TestPKI) (*verify.TrustStore, verify.Secret) {
 			// Digit 4 (century and sex) flipped between male and female,
 			// signed by the real DS: the number contradicts the card's own
 			// sex field.
@@ -368,7 +368,7 @@ func TestForgeryMatrix(t *testing.T) {
 				img.SetFile(fid, fid == 0x011C, b)
 			}
 			return nil, verify.Secret{CAN: c.CAN}
-		}, "consistency.id_structure"},
+		}, "consistency.dg1_dg13"},
 		{"expired card", cardOpts{record: func(r *citizen.Record) {
 			r.DateOfBirth, r.DateOfIssue = "1985-03-10", "2021-05-01" // 40th birthday in 2025
 			r.IDNumber = r.IDNumber[:3] + "085" + r.IDNumber[6:]
