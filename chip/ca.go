@@ -93,6 +93,20 @@ func ecPoint(pub *ecdsa.PublicKey) []byte {
 // It then reads the first bytes of EF.COM under them: only the genuine
 // chip can answer.
 func ChipAuthenticate(card *apdu.Card, p CAParams, rnd io.Reader) error {
+	if err := StartChipAuthentication(card, p, rnd); err != nil {
+		return err
+	}
+	if _, err := card.Send(apdu.Command{INS: 0xB0, P1: 0x9E, Ne: 4}); err != nil {
+		return fmt.Errorf("%w (%v)", ErrCAFailed, err)
+	}
+	return nil
+}
+
+// StartChipAuthentication sends the key agreement (MSE:Set KAT for 3DES,
+// MSE:Set AT + GENERAL AUTHENTICATE for AES) and switches the card to the
+// new session keys with the SSC at zero. Nothing is proven until the chip
+// answers a command under them; ChipAuthenticate does that.
+func StartChipAuthentication(card *apdu.Card, p CAParams, rnd io.Reader) error {
 	cipher, err := caCipher(p.Protocol)
 	if err != nil {
 		return err
@@ -133,9 +147,6 @@ func ChipAuthenticate(card *apdu.Card, p CAParams, rnd io.Reader) error {
 		return err
 	}
 	card.SetChannel(sm)
-	if _, err := card.Send(apdu.Command{INS: 0xB0, P1: 0x9E, Ne: 4}); err != nil {
-		return fmt.Errorf("%w (%v)", ErrCAFailed, err)
-	}
 	return nil
 }
 

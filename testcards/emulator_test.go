@@ -2,6 +2,7 @@ package testcards_test
 
 import (
 	"bytes"
+	"encoding/asn1"
 	"crypto/ecdsa"
 	"crypto/elliptic"
 	"crypto/rand"
@@ -237,4 +238,39 @@ func TestEmulatorFaults(t *testing.T) {
 		}
 	})
 	img.Faults = testcards.Faults{}
+}
+
+// TestEmulatorChipAuthentication runs CA against the emulator for each
+// cipher (3DES through MSE:Set KAT, AES through MSE:Set AT + GENERAL
+// AUTHENTICATE), after BAC and after PACE; a chip holding another key
+// fails at the first command under the new keys.
+func TestEmulatorChipAuthentication(t *testing.T) {
+	c, img := genuineCard(t, false)
+	key, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	other, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	for _, oid := range []asn1.ObjectIdentifier{chip.OIDCAECDH3DES, chip.OIDCAECDHAES128, chip.OIDCAECDHAES256} {
+		for _, acc := range []chip.Access{{CAN: c.CAN}, {MRZ: &c.BAC, NoPACE: true}} {
+			for _, genuine := range []bool{true, false} {
+				if genuine {
+					img.SetCAKey(key)
+				} else {
+					img.SetCAKey(other)
+				}
+				card := apdu.NewCard(testcards.NewEmulator(img, ""))
+				if _, err := chip.Open(card, acc, rand.Reader); err != nil {
+					t.Fatal(err)
+				}
+				err := chip.ChipAuthenticate(card, chip.CAParams{Protocol: oid, Key: &key.PublicKey}, rand.Reader)
+				if genuine && err != nil {
+					t.Fatalf("%s: genuine chip: %v", oid, err)
+				}
+				if !genuine && !errors.Is(err, chip.ErrCAFailed) {
+					t.Fatalf("%s: chip with another key: %v", oid, err)
+				}
+				if genuine {
+					readAll(t, card, map[uint16][]byte{0x0101: c.Files[0x0101]})
+				}
+			}
+		}
+	}
 }
