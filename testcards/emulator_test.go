@@ -2,10 +2,10 @@ package testcards_test
 
 import (
 	"bytes"
-	"encoding/asn1"
 	"crypto/ecdsa"
 	"crypto/elliptic"
 	"crypto/rand"
+	"encoding/asn1"
 	"errors"
 	"path/filepath"
 	"testing"
