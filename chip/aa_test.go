@@ -14,6 +14,7 @@ import (
 
 	"github.com/cccd-vn/cccd/apdu"
 	"github.com/cccd-vn/cccd/internal/brainpool"
+	"github.com/cccd-vn/cccd/lds"
 )
 
 // TestAARealCapture verifies the real passport's RSA-1792 answer (ISO/IEC
@@ -28,7 +29,7 @@ func TestAARealCapture(t *testing.T) {
 		t.Fatal(err)
 	}
 	get := func(k string) []byte { return hx(t, v.AA[k].(string)) }
-	dg15, err := ParseDG15(get("dg15"))
+	dg15, err := lds.ParseDG15(get("dg15"))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -12,6 +12,7 @@ import (
 	"testing"
 
 	"github.com/cccd-vn/cccd/apdu"
+	"github.com/cccd-vn/cccd/lds"
 )
 
 // accessVectors are the ICAO 9303-11 worked examples (Appendix D, G.1,
@@ -115,7 +116,7 @@ func (r *replay) done() {
 
 func TestBACKeyDerivation(t *testing.T) {
 	v := loadAccessVectors(t)
-	key := BACKey{v.BAC.MRZ.DocumentNumber, v.BAC.MRZ.DateOfBirth, v.BAC.MRZ.DateOfExpiry}
+	key := lds.Secret{DocumentNumber: v.BAC.MRZ.DocumentNumber, DateOfBirth: v.BAC.MRZ.DateOfBirth, DateOfExpiry: v.BAC.MRZ.DateOfExpiry}
 	info, err := key.MRZInformation()
 	if err != nil || info != "L898902C<369080619406236" {
 		t.Fatalf("MRZ information %q, %v", info, err)
@@ -128,15 +129,15 @@ func TestBACKeyDerivation(t *testing.T) {
 		t.Fatalf("K_enc %X K_mac %X", enc, mac)
 	}
 	// A document number longer than 9 characters is used whole.
-	long := BACKey{"D23145890734", "340712", "950712"}
-	seed, err := long.seed()
+	long := lds.Secret{DocumentNumber: "D23145890734", DateOfBirth: "340712", DateOfExpiry: "950712"}
+	seed, err := seed(long)
 	if err != nil || !bytes.Equal(seed[:16], hx(t, v.Long.Items[0].KSeed)) {
 		t.Fatalf("long document number K_seed %X, %v", seed, err)
 	}
-	if fmtd := strings.ToLower((BACKey{"X", "1", "2"}).String()); strings.Contains(fmtd, "x") && !strings.Contains(fmtd, "redacted") {
-		t.Fatal("BACKey prints its content")
+	if fmtd := strings.ToLower((lds.Secret{DocumentNumber: "X", DateOfBirth: "1", DateOfExpiry: "2"}).String()); strings.Contains(fmtd, "x") && !strings.Contains(fmtd, "redacted") {
+		t.Fatal("lds.Secret prints its content")
 	}
-	for _, bad := range []BACKey{{"", "690806", "940623"}, {"L898902C", "69080", "940623"}, {"L898902C", "690806", "94O623"}, {"l89890!", "690806", "940623"}} {
+	for _, bad := range []lds.Secret{{DocumentNumber: "", DateOfBirth: "690806", DateOfExpiry: "940623"}, {DocumentNumber: "L898902C", DateOfBirth: "69080", DateOfExpiry: "940623"}, {DocumentNumber: "L898902C", DateOfBirth: "690806", DateOfExpiry: "94O623"}, {DocumentNumber: "l89890!", DateOfBirth: "690806", DateOfExpiry: "940623"}} {
 		if _, err := bad.MRZInformation(); err == nil {
 			t.Errorf("MRZInformation accepted %v", []string{bad.DocumentNumber, bad.DateOfBirth, bad.DateOfExpiry})
 		}
@@ -161,7 +162,7 @@ func TestKDFVectors(t *testing.T) {
 			t.Errorf("%s: %X", c.Alg, got)
 		}
 	}
-	mrz, _ := MRZPassword(BACKey{"T22000129", "640812", "101031"})
+	mrz, _ := MRZPassword(lds.Secret{DocumentNumber: "T22000129", DateOfBirth: "640812", DateOfExpiry: "101031"})
 	if got := mrz.piKey(CipherAES128); !bytes.Equal(got, hx(t, v.G1.Values["k_pi"])) {
 		t.Fatalf("MRZ K_pi %X", got)
 	}
@@ -185,7 +186,7 @@ func TestBACAppendixD(t *testing.T) {
 	}
 	card := apdu.NewCard(r)
 	rnd := bytes.NewReader(append(hx(t, v.BAC.Values["rnd_ifd"]), hx(t, v.BAC.Values["k_ifd"])...))
-	key := BACKey{v.BAC.MRZ.DocumentNumber, v.BAC.MRZ.DateOfBirth, v.BAC.MRZ.DateOfExpiry}
+	key := lds.Secret{DocumentNumber: v.BAC.MRZ.DocumentNumber, DateOfBirth: v.BAC.MRZ.DateOfBirth, DateOfExpiry: v.BAC.MRZ.DateOfExpiry}
 	if err := DoBAC(card, key, rnd); err != nil {
 		t.Fatal(err)
 	}
@@ -207,7 +208,7 @@ func TestBACAppendixD(t *testing.T) {
 // accept the protected commands of D.4 and protect its answers the same.
 func TestBACChipAppendixD(t *testing.T) {
 	v := loadAccessVectors(t)
-	key := BACKey{v.BAC.MRZ.DocumentNumber, v.BAC.MRZ.DateOfBirth, v.BAC.MRZ.DateOfExpiry}
+	key := lds.Secret{DocumentNumber: v.BAC.MRZ.DocumentNumber, DateOfBirth: v.BAC.MRZ.DateOfBirth, DateOfExpiry: v.BAC.MRZ.DateOfExpiry}
 	chip, err := NewBACChip(key, bytes.NewReader(append(hx(t, v.BAC.Values["rnd_ic"]), hx(t, v.BAC.Values["k_ic"])...)))
 	if err != nil {
 		t.Fatal(err)
@@ -298,7 +299,7 @@ func (c *testChip) Transmit(raw []byte) ([]byte, error) {
 // ephemeral keys, and on the chip side with the example's nonce and keys.
 func TestPACEAppendixG(t *testing.T) {
 	v := loadAccessVectors(t)
-	key := BACKey{"T22000129", "640812", "101031"}
+	key := lds.Secret{DocumentNumber: "T22000129", DateOfBirth: "640812", DateOfExpiry: "101031"}
 	pw, _ := MRZPassword(key)
 	for _, tt := range []struct {
 		name  string
@@ -306,8 +307,8 @@ func TestPACEAppendixG(t *testing.T) {
 		oid   asn1.ObjectIdentifier
 		param int
 	}{
-		{"G.1 ECDH brainpoolP256r1", v.G1, OIDPACEECDHGMAES128, 13},
-		{"G.2 DH 1024", v.G2, OIDPACEDHGMAES128, 0},
+		{"G.1 ECDH brainpoolP256r1", v.G1, lds.OIDPACEECDHGMAES128, 13},
+		{"G.2 DH 1024", v.G2, lds.OIDPACEDHGMAES128, 0},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			r := &replay{t: t}
@@ -334,7 +335,7 @@ func TestPACEAppendixG(t *testing.T) {
 			// Chip side: the terminal's commands of the example get the
 			// example's answers.
 			chipRnd := bytes.NewReader(append(append(hx(t, tt.vec.Values["nonce_s"]), hx(t, tt.vec.Values["map_chip_private"])...), hx(t, tt.vec.Values["ka_chip_private"])...))
-			chip := NewPACEChip([]PACEParams{{Protocol: tt.oid, ParameterID: tt.param}}, []Password{pw}, chipRnd)
+			chip := NewPACEChip([]PACEParams{{Protocol: tt.oid, ParameterID: tt.param}}, key, chipRnd)
 			for i, a := range tt.vec.APDUs {
 				if strings.Contains(a.Name, "gmrtd form") {
 					continue
@@ -367,15 +368,15 @@ var paceSuites = []struct {
 	oid   asn1.ObjectIdentifier
 	param int
 }{
-	{OIDPACEECDHGMAES128, 13}, {OIDPACEECDHGMAES128, 12}, {OIDPACEECDHGMAES192, 16}, {OIDPACEECDHGMAES256, 17},
-	{OIDPACEECDHGMAES256, 15}, {OIDPACEECDHGMAES256, 18}, {OIDPACEECDHGM3DES, 13}, {OIDPACEECDHGM3DES, 12},
-	{OIDPACEDHGMAES128, 0}, {OIDPACEDHGMAES192, 1}, {OIDPACEDHGMAES256, 2}, {OIDPACEDHGM3DES, 0},
+	{lds.OIDPACEECDHGMAES128, 13}, {lds.OIDPACEECDHGMAES128, 12}, {lds.OIDPACEECDHGMAES192, 16}, {lds.OIDPACEECDHGMAES256, 17},
+	{lds.OIDPACEECDHGMAES256, 15}, {lds.OIDPACEECDHGMAES256, 18}, {lds.OIDPACEECDHGM3DES, 13}, {lds.OIDPACEECDHGM3DES, 12},
+	{lds.OIDPACEDHGMAES128, 0}, {lds.OIDPACEDHGMAES192, 1}, {lds.OIDPACEDHGMAES256, 2}, {lds.OIDPACEDHGM3DES, 0},
 }
 
 // TestTerminalAgainstChip runs both sides against each other with random
 // keys for every suite, with the MRZ and the CAN, then reads under SM.
 func TestTerminalAgainstChip(t *testing.T) {
-	key := BACKey{"099012345", "990518", "240518"}
+	key := lds.Secret{DocumentNumber: "099012345", DateOfBirth: "990518", DateOfExpiry: "240518"}
 	mrz, _ := MRZPassword(key)
 	can, _ := CANPassword("012345")
 	t.Run("BAC", func(t *testing.T) {
@@ -391,7 +392,7 @@ func TestTerminalAgainstChip(t *testing.T) {
 			name := s.oid.String() + "/" + PACEDomainName(s.param) + "/" + pw.Ref.String()
 			t.Run(name, func(t *testing.T) {
 				offered := []PACEParams{{Protocol: s.oid, ParameterID: s.param}}
-				card := apdu.NewCard(&testChip{pace: NewPACEChip(offered, []Password{mrz, can}, rand.Reader)})
+				card := apdu.NewCard(&testChip{pace: NewPACEChip(offered, lds.Secret{DocumentNumber: "099012345", DateOfBirth: "990518", DateOfExpiry: "240518", CAN: "012345"}, rand.Reader)})
 				if err := DoPACE(card, pw, offered[0], rand.Reader); err != nil {
 					t.Fatal(err)
 				}
@@ -410,8 +411,8 @@ func checkSecureRead(t *testing.T, card *apdu.Card) {
 }
 
 func TestWrongSecrets(t *testing.T) {
-	key := BACKey{"099012345", "990518", "240518"}
-	wrong := BACKey{"099012345", "990518", "240519"}
+	key := lds.Secret{DocumentNumber: "099012345", DateOfBirth: "990518", DateOfExpiry: "240518"}
+	wrong := lds.Secret{DocumentNumber: "099012345", DateOfBirth: "990518", DateOfExpiry: "240519"}
 	bac, _ := NewBACChip(key, rand.Reader)
 	err := DoBAC(apdu.NewCard(&testChip{bac: bac}), wrong, rand.Reader)
 	if !errors.Is(err, ErrAccessDenied) {
@@ -422,20 +423,20 @@ func TestWrongSecrets(t *testing.T) {
 	}
 	can, _ := CANPassword("012345")
 	badCAN, _ := CANPassword("012346")
-	offered := []PACEParams{{Protocol: OIDPACEECDHGMAES128, ParameterID: 13}}
-	err = DoPACE(apdu.NewCard(&testChip{pace: NewPACEChip(offered, []Password{can}, rand.Reader)}), badCAN, offered[0], rand.Reader)
+	offered := []PACEParams{{Protocol: lds.OIDPACEECDHGMAES128, ParameterID: 13}}
+	err = DoPACE(apdu.NewCard(&testChip{pace: NewPACEChip(offered, lds.Secret{CAN: "012345"}, rand.Reader)}), badCAN, offered[0], rand.Reader)
 	if !errors.Is(err, ErrAccessDenied) {
 		t.Fatalf("PACE with a wrong CAN: %v", err)
 	}
 	// A protocol the chip does not offer is not a wrong secret.
-	err = DoPACE(apdu.NewCard(&testChip{pace: NewPACEChip(offered, []Password{can}, rand.Reader)}), can, PACEParams{Protocol: OIDPACEDHGMAES128, ParameterID: 0}, rand.Reader)
+	err = DoPACE(apdu.NewCard(&testChip{pace: NewPACEChip(offered, lds.Secret{CAN: "012345"}, rand.Reader)}), can, PACEParams{Protocol: lds.OIDPACEDHGMAES128, ParameterID: 0}, rand.Reader)
 	if err == nil || errors.Is(err, ErrAccessDenied) {
 		t.Fatalf("PACE with an unoffered protocol: %v", err)
 	}
 }
 
 func TestSMAfterAccessControl(t *testing.T) {
-	key := BACKey{"099012345", "990518", "240518"}
+	key := lds.Secret{DocumentNumber: "099012345", DateOfBirth: "990518", DateOfExpiry: "240518"}
 	bac, _ := NewBACChip(key, rand.Reader)
 	chip := &testChip{bac: bac}
 	card := apdu.NewCard(chip)
@@ -465,9 +466,8 @@ func FuzzParseDynamicAuthData(f *testing.F) {
 func FuzzPACEChip(f *testing.F) {
 	f.Add([]byte{0x7C, 0x00}, []byte{0x7C, 0x03, 0x81, 0x01, 0x04})
 	f.Fuzz(func(t *testing.T, a, b []byte) {
-		can, _ := CANPassword("123456")
-		offered := []PACEParams{{Protocol: OIDPACEECDHGMAES128, ParameterID: 12}}
-		chip := NewPACEChip(offered, []Password{can}, rand.Reader)
+		offered := []PACEParams{{Protocol: lds.OIDPACEECDHGMAES128, ParameterID: 12}}
+		chip := NewPACEChip(offered, lds.Secret{CAN: "123456"}, rand.Reader)
 		mse, _ := apdu.ParseCommand(hx(t, "0022C1A40F800A04007F00070202040202830102"))
 		chip.SetAT(mse)
 		chip.GeneralAuthenticate(apdu.Command{CLA: 0x10, INS: 0x86, Data: a})
@@ -476,7 +476,7 @@ func FuzzPACEChip(f *testing.F) {
 }
 
 func BenchmarkBAC(b *testing.B) {
-	key := BACKey{"099012345", "990518", "240518"}
+	key := lds.Secret{DocumentNumber: "099012345", DateOfBirth: "990518", DateOfExpiry: "240518"}
 	for b.Loop() {
 		bac, _ := NewBACChip(key, rand.Reader)
 		if err := DoBAC(apdu.NewCard(&testChip{bac: bac}), key, rand.Reader); err != nil {
@@ -491,7 +491,7 @@ func BenchmarkPACE(b *testing.B) {
 		b.Run(s.oid.String()+"/"+PACEDomainName(s.param), func(b *testing.B) {
 			offered := []PACEParams{{Protocol: s.oid, ParameterID: s.param}}
 			for b.Loop() {
-				card := apdu.NewCard(&testChip{pace: NewPACEChip(offered, []Password{can}, rand.Reader)})
+				card := apdu.NewCard(&testChip{pace: NewPACEChip(offered, lds.Secret{CAN: "012345"}, rand.Reader)})
 				if err := DoPACE(card, can, offered[0], rand.Reader); err != nil {
 					b.Fatal(err)
 				}

@@ -9,6 +9,7 @@ import (
 	"math/big"
 
 	"github.com/cccd-vn/cccd/apdu"
+	"github.com/cccd-vn/cccd/lds"
 	"github.com/cccd-vn/cccd/pki"
 )
 
@@ -17,20 +18,12 @@ import (
 // keys. Only a chip holding the private key can go on answering, so a
 // read under the new keys proves the chip is not a copy.
 
-// CA protocol OIDs (§9.2.5): id-CA-ECDH with the cipher suite.
-var (
-	OIDCAECDH3DES   = asn1.ObjectIdentifier{0, 4, 0, 127, 0, 7, 2, 2, 3, 2, 1}
-	OIDCAECDHAES128 = asn1.ObjectIdentifier{0, 4, 0, 127, 0, 7, 2, 2, 3, 2, 2}
-	OIDCAECDHAES192 = asn1.ObjectIdentifier{0, 4, 0, 127, 0, 7, 2, 2, 3, 2, 3}
-	OIDCAECDHAES256 = asn1.ObjectIdentifier{0, 4, 0, 127, 0, 7, 2, 2, 3, 2, 4}
-)
-
 // ErrCAFailed reports a chip that did not go on under the keys of Chip
 // Authentication: it does not hold the key of DG14 (a clone).
 var ErrCAFailed = errors.New("chip authentication failed: the chip does not hold the key of DG14 (cloned chip?)")
 
 func caCipher(oid asn1.ObjectIdentifier) (KeyCipher, error) {
-	for c, o := range map[KeyCipher]asn1.ObjectIdentifier{Cipher3DES: OIDCAECDH3DES, CipherAES128: OIDCAECDHAES128, CipherAES192: OIDCAECDHAES192, CipherAES256: OIDCAECDHAES256} {
+	for c, o := range map[KeyCipher]asn1.ObjectIdentifier{Cipher3DES: lds.OIDCAECDH3DES, CipherAES128: lds.OIDCAECDHAES128, CipherAES192: lds.OIDCAECDHAES192, CipherAES256: lds.OIDCAECDHAES256} {
 		if oid.Equal(o) {
 			return c, nil
 		}
@@ -47,10 +40,10 @@ type CAParams struct {
 
 // CAFromDG14 finds the Chip Authentication parameters in DG14; ok is false
 // when DG14 offers none.
-func CAFromDG14(d *DG14) (CAParams, bool, error) {
+func CAFromDG14(d *lds.DG14) (CAParams, bool, error) {
 	var p CAParams
-	for _, si := range d.Infos.Of(SecurityInfoChipAuthenticationPublicKey) {
-		spk, err := ParseSubjectPublicKey(si.SubjectPublicKeyInfo)
+	for _, si := range d.Infos.Of(lds.SecurityInfoChipAuthenticationPublicKey) {
+		spk, err := lds.ParseSubjectPublicKey(si.SubjectPublicKeyInfo)
 		if err != nil {
 			return p, true, err
 		}
@@ -69,8 +62,8 @@ func CAFromDG14(d *DG14) (CAParams, bool, error) {
 	if p.Key == nil {
 		return p, false, nil
 	}
-	p.Protocol = OIDCAECDHAES128
-	for _, si := range d.Infos.Of(SecurityInfoChipAuthentication) {
+	p.Protocol = lds.OIDCAECDHAES128
+	for _, si := range d.Infos.Of(lds.SecurityInfoChipAuthentication) {
 		if p.KeyID == nil || si.KeyID == nil || si.KeyID.Cmp(p.KeyID) == 0 {
 			p.Protocol = si.Protocol
 			break
@@ -148,82 +141,4 @@ func StartChipAuthentication(card *apdu.Card, p CAParams, rnd io.Reader) error {
 	}
 	card.SetChannel(sm)
 	return nil
-}
-
-// CAChip is the chip side of Chip Authentication.
-type CAChip struct {
-	Key      *ecdsa.PrivateKey
-	Protocol asn1.ObjectIdentifier
-	pending  bool
-}
-
-// SetAT answers MSE:Set AT for CA (00 22 41 A4) — or MSE:Set KAT (41 A6),
-// which carries the ephemeral key and completes at once.
-func (c *CAChip) SetAT(cmd apdu.Command) (apdu.Response, *apdu.SecureMessaging) {
-	r := apdu.TLVReader(cmd.Data)
-	var tag apdu.Tag
-	var v apdu.TLVReader
-	var oid, eph []byte
-	for !r.Empty() {
-		if !r.ReadAny(&tag, &v) {
-			return apdu.Response{SW: apdu.SWWrongData}, nil
-		}
-		switch tag {
-		case 0x80:
-			oid = v
-		case 0x91:
-			eph = v
-		}
-	}
-	if cmd.P2 == 0xA6 {
-		return c.agree(Cipher3DES, eph)
-	}
-	var o asn1.ObjectIdentifier
-	if _, err := asn1.Unmarshal(apdu.EncodeTLV(0x06, oid), &o); err != nil {
-		return apdu.Response{SW: apdu.SWWrongData}, nil
-	}
-	if _, err := caCipher(o); err != nil {
-		return apdu.Response{SW: apdu.SWReferencedDataNotFound}, nil
-	}
-	c.Protocol, c.pending = o, true
-	return apdu.Response{SW: apdu.SWSuccess}, nil
-}
-
-// Pending reports an MSE:Set AT for CA waiting for its GENERAL AUTHENTICATE.
-func (c *CAChip) Pending() bool { return c.pending }
-
-// GeneralAuthenticate takes the terminal's ephemeral key (7C { 80 key }).
-func (c *CAChip) GeneralAuthenticate(cmd apdu.Command) (apdu.Response, *apdu.SecureMessaging) {
-	c.pending = false
-	eph, err := parseDynamicAuthData(cmd.Data, 0x80)
-	if err != nil {
-		return apdu.Response{SW: apdu.SWWrongData}, nil
-	}
-	cipher, err := caCipher(c.Protocol)
-	if err != nil {
-		return apdu.Response{SW: apdu.SWConditionsNotSatisfied}, nil
-	}
-	resp, sm := c.agree(cipher, eph)
-	if sm != nil {
-		resp.Data = []byte{0x7C, 0x00}
-	}
-	return resp, sm
-}
-
-func (c *CAChip) agree(cipher KeyCipher, eph []byte) (apdu.Response, *apdu.SecureMessaging) {
-	g := &ecGroup{curve: c.Key.Curve, gx: c.Key.Curve.Params().Gx, gy: c.Key.Curve.Params().Gy}
-	shared, err := g.agree(c.Key.D, eph)
-	if err != nil {
-		return apdu.Response{SW: apdu.SWWrongData}, nil
-	}
-	ksEnc, ksMac := sessionKeys(cipher, g.secret(shared))
-	smc := apdu.SMAES
-	if cipher == Cipher3DES {
-		smc = apdu.SM3DES
-	}
-	sm, err := apdu.NewSecureMessaging(nil, smc, ksEnc, ksMac, make([]byte, blockSizeOf(cipher)))
-	if err != nil {
-		return apdu.Response{SW: apdu.SWNoPreciseDiagnosis}, nil
-	}
-	return apdu.Response{SW: apdu.SWSuccess}, sm
 }

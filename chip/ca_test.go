@@ -9,6 +9,7 @@ import (
 
 	"github.com/cccd-vn/cccd/apdu"
 	"github.com/cccd-vn/cccd/internal/brainpool"
+	"github.com/cccd-vn/cccd/lds"
 )
 
 // TestChipAuthenticationRealPassport replays a real passport's Chip
@@ -48,7 +49,7 @@ func TestChipAuthenticationRealPassport(t *testing.T) {
 		t.Fatal(err)
 	}
 	card.SetChannel(sm)
-	p := CAParams{Protocol: OIDCAECDHAES128, Key: &ecdsa.PublicKey{Curve: curve, X: x, Y: y}}
+	p := CAParams{Protocol: lds.OIDCAECDHAES128, Key: &ecdsa.PublicKey{Curve: curve, X: x, Y: y}}
 	if err := StartChipAuthentication(card, p, bytes.NewReader(hx(t, v.CA.TermPriv))); err != nil {
 		t.Fatal(err)
 	}

@@ -1,11 +1,13 @@
 package chip
 
 import (
+	"crypto/rand"
 	"errors"
 	"fmt"
 	"io"
 
 	"github.com/cccd-vn/cccd/apdu"
+	"github.com/cccd-vn/cccd/lds"
 )
 
 // Opening a chip (ICAO 9303-11 §4.2 inspection procedure): read
@@ -14,41 +16,42 @@ import (
 // PACE when the chip offers it, else BAC, then select the eMRTD
 // application.
 
-// EMRTDAID is the eMRTD application identifier (ICAO 9303-10 §3.3.1).
-var EMRTDAID = []byte{0xA0, 0x00, 0x00, 0x02, 0x47, 0x10, 0x01}
-
-// Access holds the secrets a terminal may have: the MRZ data (BAC and
-// PACE with the MRZ) and/or the CAN (PACE only).
-type Access struct {
-	MRZ *BACKey
-	CAN string
-	// NoPACE skips PACE even when the chip offers it.
+// OpenOptions tune how a chip is opened.
+type OpenOptions struct {
+	// NoPACE skips PACE even when the chip offers it (BAC with the MRZ).
 	NoPACE bool
+	// Rand is the source of nonces and ephemeral keys (crypto/rand when
+	// nil).
+	Rand io.Reader
 }
 
 // OpenResult says how the chip was opened.
 type OpenResult struct {
 	Method        string // "PACE" or "BAC"
 	Password      PasswordRef
-	PACE          *PACEParams // the PACE variant used or tried
-	Fallback      string      // why PACE was not used, when BAC was
-	CardAccess    *CardAccess // nil when the chip has none
+	PACE          *PACEParams     // the PACE variant used or tried
+	Fallback      string          // why PACE was not used, when BAC was
+	CardAccess    *lds.CardAccess // nil when the chip has none
 	CardAccessRaw []byte
 }
 
 // Open runs access control on card and selects the eMRTD application, so
 // that the data groups can be read. A wrong secret gives an error wrapping
 // ErrAccessDenied; other errors mean the chip could not be opened.
-func Open(card *apdu.Card, acc Access, rnd io.Reader) (*OpenResult, error) {
-	if acc.MRZ == nil && acc.CAN == "" {
+func Open(card *apdu.Card, sec lds.Secret, opt OpenOptions) (*OpenResult, error) {
+	rnd := opt.Rand
+	if rnd == nil {
+		rnd = rand.Reader
+	}
+	if !sec.HasMRZ() && !sec.HasCAN() {
 		return nil, errors.New("no secret to open the chip: give the MRZ or the CAN")
 	}
 	res := &OpenResult{}
 	card.SetChannel(nil)
-	raw, err := NewFileReader(card).ReadFile(0x011C)
+	raw, err := NewFileReader(card).ReadFile(lds.FIDCardAccess)
 	if err == nil {
 		res.CardAccessRaw = raw
-		res.CardAccess, err = ParseCardAccess(raw)
+		res.CardAccess, err = lds.ParseCardAccess(raw)
 		if err != nil {
 			res.Fallback = fmt.Sprintf("EF.CardAccess is malformed (%v)", err)
 		}
@@ -58,46 +61,46 @@ func Open(card *apdu.Card, acc Access, rnd io.Reader) (*OpenResult, error) {
 			return nil, err // transport trouble: nothing to conclude
 		}
 	}
-	if res.CardAccess != nil && !acc.NoPACE {
-		perr := res.tryPACE(card, acc, rnd)
+	if res.CardAccess != nil && !opt.NoPACE {
+		perr := res.tryPACE(card, sec, rnd)
 		if perr == nil {
-			if _, err := card.Send(apdu.Command{INS: 0xA4, P1: 0x04, P2: 0x0C, Data: EMRTDAID}); err != nil {
+			if _, err := card.Send(apdu.Command{INS: 0xA4, P1: 0x04, P2: 0x0C, Data: lds.AID}); err != nil {
 				return nil, fmt.Errorf("selecting the eMRTD application: %w", err)
 			}
 			return res, nil
 		}
-		if errors.Is(perr, ErrAccessDenied) || acc.MRZ == nil {
+		if errors.Is(perr, ErrAccessDenied) || !sec.HasMRZ() {
 			return nil, perr
 		}
 		res.Fallback = fmt.Sprintf("PACE failed (%v); fell back to BAC", perr)
-	} else if acc.MRZ == nil {
+	} else if !sec.HasMRZ() {
 		return nil, errors.New("the chip offers no PACE (no usable EF.CardAccess), and BAC needs the MRZ: give --mrz")
 	}
 	// BAC: select the application first, then authenticate.
 	card.SetChannel(nil)
-	if _, err := card.Send(apdu.Command{INS: 0xA4, P1: 0x04, P2: 0x0C, Data: EMRTDAID}); err != nil {
+	if _, err := card.Send(apdu.Command{INS: 0xA4, P1: 0x04, P2: 0x0C, Data: lds.AID}); err != nil {
 		return nil, fmt.Errorf("selecting the eMRTD application: %w", err)
 	}
-	if err := DoBAC(card, *acc.MRZ, rnd); err != nil {
+	if err := DoBAC(card, sec, rnd); err != nil {
 		return nil, err
 	}
 	res.Method, res.Password = "BAC", PasswordMRZ
 	return res, nil
 }
 
-func (res *OpenResult) tryPACE(card *apdu.Card, acc Access, rnd io.Reader) error {
+func (res *OpenResult) tryPACE(card *apdu.Card, sec lds.Secret, rnd io.Reader) error {
 	var pw Password
 	var err error
-	if acc.CAN != "" {
-		pw, err = CANPassword(acc.CAN)
+	if sec.HasCAN() {
+		pw, err = CANPassword(sec.CAN)
 	} else {
-		pw, err = MRZPassword(*acc.MRZ)
+		pw, err = MRZPassword(sec)
 	}
 	if err != nil {
 		return err
 	}
 	var last error = errors.New("EF.CardAccess lists no PACE protocol this terminal supports")
-	infos := res.CardAccess.Infos.Of(SecurityInfoPACE)
+	infos := res.CardAccess.Infos.Of(lds.SecurityInfoPACE)
 	for _, si := range infos {
 		params := PACEParams{Protocol: si.Protocol, ParameterID: si.ParameterID, SendParameterID: len(infos) > 1}
 		if _, err := ParsePACEProtocol(si.Protocol); err != nil {

@@ -20,19 +20,11 @@ import (
 // agreement, mutual authentication tokens), then secure messaging with
 // the new session keys.
 
-// PACE protocol OIDs (§9.2.x): id-PACE 0.4.0.127.0.7.2.2.4, mapping and
-// key agreement, then the cipher suite.
 var (
-	OIDPACEDHGM3DES     = asn1.ObjectIdentifier{0, 4, 0, 127, 0, 7, 2, 2, 4, 1, 1}
-	OIDPACEDHGMAES128   = asn1.ObjectIdentifier{0, 4, 0, 127, 0, 7, 2, 2, 4, 1, 2}
-	OIDPACEDHGMAES192   = asn1.ObjectIdentifier{0, 4, 0, 127, 0, 7, 2, 2, 4, 1, 3}
-	OIDPACEDHGMAES256   = asn1.ObjectIdentifier{0, 4, 0, 127, 0, 7, 2, 2, 4, 1, 4}
-	OIDPACEECDHGM3DES   = asn1.ObjectIdentifier{0, 4, 0, 127, 0, 7, 2, 2, 4, 2, 1}
-	OIDPACEECDHGMAES128 = asn1.ObjectIdentifier{0, 4, 0, 127, 0, 7, 2, 2, 4, 2, 2}
-	OIDPACEECDHGMAES192 = asn1.ObjectIdentifier{0, 4, 0, 127, 0, 7, 2, 2, 4, 2, 3}
-	OIDPACEECDHGMAES256 = asn1.ObjectIdentifier{0, 4, 0, 127, 0, 7, 2, 2, 4, 2, 4}
-	oidPACEPrefix       = asn1.ObjectIdentifier{0, 4, 0, 127, 0, 7, 2, 2, 4}
-	errPACEMapping      = errors.New("only Generic Mapping (GM) is supported")
+	// oidPACEPrefix is id-PACE (ICAO 9303-11 §9.2.3); the protocol OIDs
+	// are in package lds.
+	oidPACEPrefix  = asn1.ObjectIdentifier{0, 4, 0, 127, 0, 7, 2, 2, 4}
+	errPACEMapping = errors.New("only Generic Mapping (GM) is supported")
 )
 
 // PACEParams says which PACE to run: the protocol OID of a PACEInfo in

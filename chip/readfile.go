@@ -5,6 +5,7 @@ import (
 	"fmt"
 
 	"github.com/cccd-vn/cccd/apdu"
+	"github.com/cccd-vn/cccd/lds"
 )
 
 // Reading elementary files (ICAO 9303-10 §3, ISO/IEC 7816-4 §11.2): one
@@ -49,12 +50,12 @@ func (r *FileReader) ExtendedLength() bool { return r.extended == 1 }
 // comes from the TLV header of the first chunk, so no extra APDU is spent
 // on it; a card that gives fewer bytes than asked is read on from there.
 func (r *FileReader) ReadFile(fid uint16) ([]byte, error) {
-	name := FileName(fid)
+	name := lds.FileName(fid)
 	// Once the card's answer size is known, the first chunk of an LDS file
 	// is read by its short EF identifier (ISO/IEC 7816-4 §11.2.2, P1 bit 8;
 	// ICAO 9303-10 §3.6.2 gives each LDS file one), which selects it too:
 	// one APDU less per file. A card that refuses it gets SELECTs.
-	sfi := shortEF(fid)
+	sfi := lds.ShortEF(fid)
 	useSFI := sfi != 0 && !r.NoShortEF && r.sfi >= 0 && r.extended != 0
 	if !useSFI {
 		if err := r.selectFile(fid); err != nil {
@@ -121,15 +122,6 @@ func (r *FileReader) ReadFile(fid uint16) ([]byte, error) {
 func (r *FileReader) selectFile(fid uint16) error {
 	_, err := r.card.Send(apdu.Command{INS: 0xA4, P1: 0x02, P2: 0x0C, Data: []byte{byte(fid >> 8), byte(fid)}})
 	return err
-}
-
-// shortEF is the short EF identifier of an LDS file (its file identifier's
-// low five bits, ICAO 9303-10 §4.6), 0 for other files.
-func shortEF(fid uint16) byte {
-	if (fid >= 0x0101 && fid <= 0x0110) || fid == 0x011C || fid == 0x011D || fid == 0x011E {
-		return byte(fid & 0x1F)
-	}
-	return 0
 }
 
 func isStatus(err error) bool {
@@ -236,21 +228,4 @@ func readErr(name string, err error) error {
 		return fmt.Errorf("reading %s: %w (%v)", name, ErrFileAccess, err)
 	}
 	return fmt.Errorf("reading %s: %w", name, err)
-}
-
-// FileName names a file identifier as the standard does.
-func FileName(fid uint16) string {
-	switch {
-	case fid == 0x011E:
-		return "EF.COM"
-	case fid == 0x011D:
-		return "EF.SOD"
-	case fid == 0x011C:
-		return "EF.CardAccess"
-	case fid == 0x2F01:
-		return "EF.ATR/INFO"
-	case fid >= 0x0101 && fid <= 0x0110:
-		return fmt.Sprintf("DG%d", fid-0x0100)
-	}
-	return fmt.Sprintf("EF %04X", fid)
 }

@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/cccd-vn/cccd/apdu"
+	"github.com/cccd-vn/cccd/lds"
 )
 
 // readFakeCard is a plain-text file system answering SELECT (by file
@@ -218,7 +219,7 @@ func TestReadFileExtendedTriedOnce(t *testing.T) {
 					t.Fatal(err)
 				}
 				if !bytes.Equal(got, fake.files[fid]) {
-					t.Fatalf("%s differs", FileName(fid))
+					t.Fatalf("%s differs", lds.FileName(fid))
 				}
 			}
 			ext := 0

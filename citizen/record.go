@@ -2,7 +2,6 @@ package citizen
 
 import (
 	"strings"
-	"time"
 	"unicode/utf8"
 )
 
@@ -37,6 +36,13 @@ type Record struct {
 // structure (province, century/sex digit, birth year), which the caller may
 // treat as fatal (as `cccd id check` does) or report and go on.
 func (r Record) Validate() (errs, warnings Check) {
+	_, errs, warnings = r.check()
+	return errs, warnings
+}
+
+// check validates the record and returns what it parsed on the way.
+func (r Record) check() (h Holder, errs, warnings Check) {
+	h.Record = r
 	for _, f := range []struct{ name, v string }{
 		{"id_number", r.IDNumber}, {"full_name", r.FullName},
 		{"date_of_birth", r.DateOfBirth}, {"sex", r.Sex},
@@ -55,28 +61,26 @@ func (r Record) Validate() (errs, warnings Check) {
 			errs.add(&FieldError{Field: f.name, Reason: "is not valid UTF-8: save the file as UTF-8", Err: ErrEncoding})
 		}
 	}
-	var dob, issue time.Time
 	var err error
 	if r.DateOfBirth != "" {
-		if dob, err = ParseDate("date_of_birth", r.DateOfBirth); err != nil {
+		if h.DateOfBirth, err = ParseDate("date_of_birth", r.DateOfBirth); err != nil {
 			errs.add(err.(*FieldError))
 		}
 	}
 	if r.DateOfIssue != "" {
-		if issue, err = ParseDate("date_of_issue", r.DateOfIssue); err != nil {
+		if h.DateOfIssue, err = ParseDate("date_of_issue", r.DateOfIssue); err != nil {
 			errs.add(err.(*FieldError))
-		} else if !dob.IsZero() && issue.Before(dob) {
+		} else if !h.DateOfBirth.IsZero() && h.DateOfIssue.Before(h.DateOfBirth) {
 			errs.add(&FieldError{Field: "date_of_issue", Value: r.DateOfIssue, Reason: "is before date_of_birth", Err: ErrIssueDate})
 		}
 	}
 	if r.DateOfExpiry != "" {
-		if _, err = ParseDate("date_of_expiry", r.DateOfExpiry); err != nil {
+		if h.Expiry.Date, err = ParseDate("date_of_expiry", r.DateOfExpiry); err != nil {
 			errs.add(err.(*FieldError))
 		}
 	}
-	var sex Sex
 	if r.Sex != "" {
-		if sex, err = ParseSex(r.Sex); err != nil {
+		if h.Sex, err = ParseSex(r.Sex); err != nil {
 			errs.add(err.(*FieldError))
 		}
 	}
@@ -93,8 +97,9 @@ func (r Record) Validate() (errs, warnings Check) {
 		if err != nil {
 			errs.add(err.(*FieldError))
 		} else {
-			warnings = id.Check(dob, sex)
+			h.ID = id
+			warnings = id.Check(h.DateOfBirth, h.Sex)
 		}
 	}
-	return errs, warnings
+	return h, errs, warnings
 }

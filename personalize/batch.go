@@ -9,6 +9,8 @@ import (
 	"strconv"
 	"sync"
 	"time"
+
+	"github.com/cccd-vn/cccd/citizen"
 )
 
 // CardSource hands out the card for each record: an emulated blank card
@@ -46,22 +48,54 @@ type Batch struct {
 	SkipInvalid  bool
 	DryRun       bool
 	Resume       bool
-	// Report gets every problem as found and a line per card.
-	Report func(string)
+	// Report gets every problem as found and a notice per card.
+	Report func(Notice)
 	// Manifest is the CSV of done cards (line, id, card, QR file, time).
 	Manifest string
 	// Progress, when set, is told the number of cards to do once
 	// validation is over (start) and after each card (done/failed so far).
 	Progress func(todo, done, failed int)
+
+	// invalid holds the lines validation refused (few, in a good batch),
+	// so the personalization pass builds each valid record's holder once
+	// without validating it again.
+	invalid map[int]bool
 }
 
 // ErrInvalidInput: the batch has bad records and --skip-invalid was not
 // given; nothing was written.
 var ErrInvalidInput = errors.New("the input has invalid records; nothing was written (fix them, or pass --skip-invalid)")
 
-func (b *Batch) report(format string, args ...any) {
+// NoticeKind tells what a notice is about.
+type NoticeKind int
+
+const (
+	// NoticeProblem is a problem of a record found by validation.
+	NoticeProblem NoticeKind = iota
+	// NoticeDone: a card was personalized, read back and locked.
+	NoticeDone
+	// NoticeFailed: a card failed (the record is failed or spoiled).
+	NoticeFailed
+	// NoticeInfo is anything else worth a line (a card released with a
+	// problem).
+	NoticeInfo
+)
+
+// Notice is one thing the batch tells its operator.
+type Notice struct {
+	Kind NoticeKind
+	Line int
+	// Card is the card's identity (done and failed notices).
+	Card string
+	// Text is the whole line as printed.
+	Text string
+}
+
+func (n Notice) String() string { return n.Text }
+
+func (b *Batch) notify(kind NoticeKind, line int, card, format string, args ...any) {
 	if b.Report != nil {
-		b.Report(fmt.Sprintf(format, args...))
+		b.Report(Notice{Kind: kind, Line: line, Card: card, Text: fmt.Sprintf(format, args...)})
 	}
 }
 
@@ -74,22 +108,22 @@ func (b *Batch) Validate() (*Summary, error) {
 		return nil, err
 	}
 	defer f.Close()
+	b.invalid = map[int]bool{}
 	err = ReadRecords(f, b.Format, func(in Input) error {
 		sum.Records++
-		bad := false
-		for _, p := range v.Check(in) {
+		h, problems := v.Check(in)
+		for _, p := range problems {
 			if p.Warning {
 				sum.Warnings++
-			} else {
-				bad = true
 			}
 			if len(sum.Problems) < maxProblemsKept {
 				sum.Problems = append(sum.Problems, p)
 			}
-			b.report("%s", p)
+			b.notify(NoticeProblem, p.Line, "", "%s", p)
 		}
-		if bad {
+		if h == nil {
 			sum.Invalid++
+			b.invalid[in.Line] = true
 		} else {
 			sum.Valid++
 		}
@@ -144,8 +178,7 @@ func (b *Batch) Run(srcs ...CardSource) (*Summary, error) {
 		}
 		sum.Manifest = b.Manifest
 	}
-	v := &Validator{BaseDir: filepath.Dir(b.Input)}
-	b.Personalizer.Validator = v
+	b.Personalizer.Validator = &Validator{BaseDir: filepath.Dir(b.Input)}
 	j := b.Personalizer.Journal
 	f, err := os.Open(b.Input)
 	if err != nil {
@@ -153,24 +186,29 @@ func (b *Batch) Run(srcs ...CardSource) (*Summary, error) {
 	}
 	defer f.Close()
 
-	var mu sync.Mutex // guards sum, man and the report
-	work := make(chan Input)
+	var mu sync.Mutex // guards sum, man, the report and stationErr
+	work := make(chan Validated)
 	stop := make(chan struct{})
 	var stopOnce sync.Once
 	var stationErr error
 	var wg sync.WaitGroup
+	halt := func(err error) {
+		mu.Lock()
+		if stationErr == nil {
+			stationErr = err
+		}
+		mu.Unlock()
+		stopOnce.Do(func() { close(stop) })
+	}
 	for _, src := range srcs {
 		wg.Add(1)
 		go func(src CardSource) {
 			defer wg.Done()
 			for in := range work {
-				id := in.Record.IDNumber
+				id := in.Holder.ID.Number
 				st, release, err := src.Next(id, b.Resume)
 				if err != nil {
-					mu.Lock()
-					stationErr = err
-					mu.Unlock()
-					stopOnce.Do(func() { close(stop) })
+					halt(err)
 					return
 				}
 				res, perr := b.Personalizer.Personalize(st, in)
@@ -179,12 +217,12 @@ func (b *Batch) Run(srcs ...CardSource) (*Summary, error) {
 				switch {
 				case perr != nil:
 					sum.Failed++
-					b.report("line %d: FAILED on %s: %v", in.Line, st.Reader, perr)
+					b.notify(NoticeFailed, in.Line, st.CardID(), "line %d: FAILED on %s: %v", in.Line, st.CardID(), perr)
 				default:
 					sum.Done++
-					b.report("line %d: done on %s", in.Line, st.Reader)
+					b.notify(NoticeDone, in.Line, res.Card, "line %d: done on %s", in.Line, res.Card)
 					if rerr != nil {
-						b.report("line %d: card released with a problem: %v", in.Line, rerr)
+						b.notify(NoticeInfo, in.Line, res.Card, "line %d: card released with a problem: %v", in.Line, rerr)
 					}
 					if man != nil {
 						man.Write([]string{strconv.Itoa(in.Line), id, res.Card, res.QRFile, time.Now().UTC().Format(time.RFC3339)})
@@ -193,16 +231,30 @@ func (b *Batch) Run(srcs ...CardSource) (*Summary, error) {
 				}
 				progress()
 				mu.Unlock()
+				var je *JournalError
+				if errors.As(perr, &je) {
+					// No card may be written that the journal cannot
+					// account for: the station stops at once.
+					halt(je)
+					return
+				}
 			}
 		}(src)
 	}
 	err = ReadRecords(f, b.Format, func(in Input) error {
-		for _, p := range v.Check(in) {
-			if !p.Warning {
-				return nil // reported in the validation pass
-			}
+		if in.Err != nil || b.invalid[in.Line] {
+			return nil // reported in the validation pass
 		}
-		if j.IsDone(in.Record.IDNumber) {
+		h, errs, _ := citizen.NewHolder(in.Record)
+		if !errs.OK() {
+			// Valid in the first pass: the file changed under the batch.
+			mu.Lock()
+			sum.Failed++
+			b.notify(NoticeFailed, in.Line, "", "line %d: FAILED: the input file changed during the batch: %v", in.Line, errs.Err())
+			mu.Unlock()
+			return nil
+		}
+		if j.IsDone(h.ID.Number) {
 			mu.Lock()
 			sum.AlreadyDone++
 			progress()
@@ -210,7 +262,7 @@ func (b *Batch) Run(srcs ...CardSource) (*Summary, error) {
 			return nil
 		}
 		select {
-		case work <- in:
+		case work <- Validated{Line: in.Line, Holder: h}:
 			return nil
 		case <-stop:
 			return errStopped

@@ -8,7 +8,8 @@ import (
 	"testing"
 
 	"github.com/cccd-vn/cccd/apdu"
-	"github.com/cccd-vn/cccd/chip"
+	"github.com/cccd-vn/cccd/citizen"
+	"github.com/cccd-vn/cccd/lds"
 	"github.com/cccd-vn/cccd/personalize"
 	"github.com/cccd-vn/cccd/testcards"
 )
@@ -27,7 +28,11 @@ func BenchmarkPersonalizeCard(b *testing.B) {
 	for i := 0; b.Loop(); i++ {
 		e := testcards.NewEmulator(testcards.NewBlankImage(testcards.ProfileCCCD), "")
 		in.Record.IDNumber = in.Record.IDNumber[:6] + string(rune('0'+i%10)) + in.Record.IDNumber[7:]
-		if _, err := bt.Personalizer.Personalize(personalize.Station{Card: apdu.NewCard(e), Reader: "bench"}, in); err != nil {
+		h, errs, _ := citizen.NewHolder(in.Record)
+		if !errs.OK() {
+			b.Fatal(errs.Err())
+		}
+		if _, err := bt.Personalizer.Personalize(personalize.Station{Card: apdu.NewCard(e), Reader: "bench"}, personalize.Validated{Line: 1, Holder: h}); err != nil {
 			b.Fatal(err)
 		}
 	}
@@ -42,7 +47,12 @@ func BenchmarkSODSignAndHash(b *testing.B) {
 	var in personalize.Input
 	json.Unmarshal(raw[:len(raw)-1], &in.Record)
 	photo, _ := os.ReadFile(filepath.Join(f.dir, in.Record.Photo))
-	card, err := chip.BuildCard(chip.CardSpec{Record: in.Record, Photo: photo, Sign: chip.SODSignOptions{Certificate: f.pki.DS, Signer: f.pki.DSKey}})
+	spec, err := testcards.Spec(in.Record, photo)
+	if err != nil {
+		b.Fatal(err)
+	}
+	spec.Sign = lds.SODSignOptions{Certificate: f.pki.DS, Signer: f.pki.DSKey}
+	card, err := lds.BuildDocument(spec)
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -53,11 +63,11 @@ func BenchmarkSODSignAndHash(b *testing.B) {
 		}
 	}
 	for b.Loop() {
-		lds, err := chip.BuildLDS(dgs, crypto.SHA256)
+		built, err := lds.BuildLDS(dgs, crypto.SHA256)
 		if err != nil {
 			b.Fatal(err)
 		}
-		if _, err := chip.SignSOD(lds.SecurityObject, chip.SODSignOptions{Certificate: f.pki.DS, Signer: f.pki.DSKey}); err != nil {
+		if _, err := lds.SignSOD(built.SecurityObject, lds.SODSignOptions{Certificate: f.pki.DS, Signer: f.pki.DSKey}); err != nil {
 			b.Fatal(err)
 		}
 	}

@@ -97,43 +97,82 @@ func (j *Journal) IsDone(id string) bool {
 	return err == nil && r != nil && r.State == StateDone
 }
 
-// Begin records that a record goes onto a card (before the first APDU).
-func (j *Journal) Begin(id string, line int, reader, card, atr string) error {
+// Step is a step of one card's personalization, as the journal names it.
+type Step string
+
+// The steps, in order.
+const (
+	StepBegin    Step = "begin"
+	StepPhoto    Step = "photo"
+	StepKeys     Step = "keys"
+	StepBuild    Step = "build"
+	StepWrite    Step = "write"
+	StepRecover  Step = "recover"
+	StepReadback Step = "readback"
+	StepLock     Step = "lock"
+	StepQR       Step = "qr"
+	StepFinish   Step = "finish"
+)
+
+// Outcome is how a step went.
+type Outcome string
+
+const (
+	Started Outcome = "started"
+	Done    Outcome = "done"
+	Failed  Outcome = "failed"
+)
+
+// Attempt is one record going onto one card: every event it journals names
+// the record, its line, the station and the card.
+type Attempt struct {
+	j             *Journal
+	id            string
+	line          int
+	station, card string
+}
+
+// Begin records that a record goes onto the card of a station (before the
+// first APDU): the station's reader, the card's identity and its ATR.
+func (j *Journal) Begin(id string, line int, st Station) (*Attempt, error) {
+	a := &Attempt{j: j, id: id, line: line, station: st.Reader, card: st.CardID()}
+	atr := fmt.Sprintf("%X", st.ATR)
 	tx, err := j.db.Begin()
 	if err != nil {
-		return err
+		return nil, err
 	}
 	defer tx.Rollback()
 	t := now()
 	if _, err := tx.Exec(`INSERT INTO records (id_number, line, state, reader, card, atr, updated, attempts) VALUES (?, ?, ?, ?, ?, ?, ?, 1)
 		ON CONFLICT(id_number) DO UPDATE SET state = excluded.state, reader = excluded.reader, card = excluded.card, atr = excluded.atr, error = '', updated = excluded.updated, attempts = attempts + 1`,
-		id, line, StateWriting, reader, card, atr, t); err != nil {
-		return err
+		id, line, StateWriting, a.station, a.card, atr, t); err != nil {
+		return nil, err
 	}
-	if _, err := tx.Exec(`INSERT INTO events (time, id_number, line, step, outcome, reader, card) VALUES (?, ?, ?, 'begin', 'started', ?, ?)`, t, id, line, reader, card); err != nil {
-		return err
+	if _, err := tx.Exec(`INSERT INTO events (time, id_number, line, step, outcome, reader, card) VALUES (?, ?, ?, ?, ?, ?, ?)`, t, id, line, StepBegin, Started, a.station, a.card); err != nil {
+		return nil, err
 	}
-	return tx.Commit()
+	return a, tx.Commit()
 }
 
-// Step records a step's start or end.
-func (j *Journal) Step(id string, line int, step, outcome, detail string) error {
-	_, err := j.db.Exec(`INSERT INTO events (time, id_number, line, step, outcome, detail) VALUES (?, ?, ?, ?, ?, ?)`, now(), id, line, step, outcome, detail)
+// Log records a step's start or end.
+func (a *Attempt) Log(s Step, o Outcome, detail string) error {
+	_, err := a.j.db.Exec(`INSERT INTO events (time, id_number, line, step, outcome, reader, card, detail) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+		now(), a.id, a.line, s, o, a.station, a.card, detail)
 	return err
 }
 
-// Finish sets a record's final state for this attempt.
-func (j *Journal) Finish(id string, line int, state, qrFile, errText string) error {
-	tx, err := j.db.Begin()
+// Finish sets the record's final state for this attempt.
+func (a *Attempt) Finish(state, qrFile, errText string) error {
+	tx, err := a.j.db.Begin()
 	if err != nil {
 		return err
 	}
 	defer tx.Rollback()
 	t := now()
-	if _, err := tx.Exec(`UPDATE records SET state = ?, qr_file = ?, error = ?, updated = ? WHERE id_number = ?`, state, qrFile, errText, t, id); err != nil {
+	if _, err := tx.Exec(`UPDATE records SET state = ?, qr_file = ?, error = ?, updated = ? WHERE id_number = ?`, state, qrFile, errText, t, a.id); err != nil {
 		return err
 	}
-	if _, err := tx.Exec(`INSERT INTO events (time, id_number, line, step, outcome, detail) VALUES (?, ?, ?, 'finish', ?, ?)`, t, id, line, state, errText); err != nil {
+	if _, err := tx.Exec(`INSERT INTO events (time, id_number, line, step, outcome, reader, card, detail) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`, t, a.id, a.line, StepFinish, state, a.station, a.card, errText); err != nil {
 		return err
 	}
 	return tx.Commit()

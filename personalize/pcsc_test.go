@@ -6,9 +6,9 @@ import (
 
 	"github.com/cccd-vn/cccd/apdu"
 	"github.com/cccd-vn/cccd/apdu/pcsc"
-	"github.com/cccd-vn/cccd/internal/pcsctest"
 	"github.com/cccd-vn/cccd/personalize"
 	"github.com/cccd-vn/cccd/testcards"
+	"github.com/cccd-vn/cccd/testcards/pcsctest"
 )
 
 // pcscSource puts a blank emulated card into a vpcd reader of the real
@@ -50,7 +50,7 @@ func (s *pcscSource) Next(id string, resume bool) (personalize.Station, func() e
 		return e.Close()
 	}
 	// The journal names the card image; the reader goes with it.
-	return personalize.Station{Card: apdu.NewCard(sc), Reader: "emu:" + path, ATR: sc.ATR()}, release, nil
+	return personalize.Station{Card: apdu.NewCard(sc), Reader: sc.Reader(), Chip: "emu:" + path, ATR: sc.ATR()}, release, nil
 }
 
 // TestBatchOverPCSC personalizes 20 records onto emulated cards through

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/cccd-vn/cccd/apdu"
+	"github.com/cccd-vn/cccd/lds"
 	"github.com/cccd-vn/cccd/personalize"
 	"github.com/cccd-vn/cccd/pki"
 	"github.com/cccd-vn/cccd/testcards"
@@ -37,7 +38,7 @@ func (s *emuSource) Next(id string, resume bool) (personalize.Station, func() er
 	if err != nil {
 		return personalize.Station{}, nil, err
 	}
-	return personalize.Station{Card: apdu.NewCard(e), Reader: "emu:" + path, ATR: e.ATR()}, e.Close, nil
+	return personalize.Station{Card: apdu.NewCard(e), Reader: "emu:" + s.dir, Chip: "emu:" + path, ATR: e.ATR()}, e.Close, nil
 }
 
 type fixture struct {
@@ -102,7 +103,7 @@ func (f *fixture) verifyAll(t testing.TB, j *personalize.Journal) int {
 			t.Fatalf("card of line %d not locked: %v", r.Line, err)
 		}
 		locked++
-		rep, err := verify.Verify(apdu.NewCard(testcards.NewEmulator(img, "")), verify.Secret{CAN: r.IDNumber[6:]}, verify.Options{Trust: ts})
+		rep, err := verify.Inspect(apdu.NewCard(testcards.NewEmulator(img, "")), verify.Input{Secret: lds.Secret{CAN: r.IDNumber[6:]}}, verify.Options{Trust: ts})
 		if err != nil || !rep.IsGenuine() {
 			t.Fatalf("card of line %d: %v %v", r.Line, err, rep.Summary())
 		}

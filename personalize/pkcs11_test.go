@@ -14,7 +14,7 @@ import (
 
 	"github.com/ThalesGroup/crypto11"
 
-	"github.com/cccd-vn/cccd/chip"
+	"github.com/cccd-vn/cccd/lds"
 	"github.com/cccd-vn/cccd/personalize"
 	"github.com/cccd-vn/cccd/pki"
 	"github.com/cccd-vn/cccd/testcards"
@@ -97,15 +97,15 @@ func TestHSMDocumentSigner(t *testing.T) {
 			}
 			recs, _ := j.Records()
 			img, _ := testcards.LoadImage(strings.TrimPrefix(recs[0].Card, "emu:"))
-			sod, err := chip.ParseSOD(img.FileData(0x011D))
+			sod, err := lds.ParseSOD(img.FileData(0x011D))
 			if err != nil {
 				t.Fatal(err)
 			}
 			dgs := map[int][]byte{}
 			for _, n := range []int{1, 2, 13, 14, 15} {
-				dgs[n] = img.FileData(chip.DGFileID(n))
+				dgs[n] = img.FileData(lds.DGFileID(n))
 			}
-			if err := sod.Verify(dgs, chip.Trust{CSCAs: []*pki.Certificate{p.CSCA}}, time.Now()).Err(); err != nil {
+			if err := sod.Verify(dgs, lds.Trust{CSCAs: []*pki.Certificate{p.CSCA}}, time.Now()).Err(); err != nil {
 				t.Fatalf("SOD signed in the HSM: %v", err)
 			}
 		})

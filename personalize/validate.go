@@ -3,16 +3,21 @@ package personalize
 import (
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"strconv"
 
-	"github.com/cccd-vn/cccd/chip"
 	"github.com/cccd-vn/cccd/citizen"
+	"github.com/cccd-vn/cccd/lds"
 )
 
 // MaxPhotoSize is the largest face image the chip's DG2 takes here.
 const MaxPhotoSize = 100 * 1024
+
+// photoHeaderBytes is how much of a photo validation reads: enough for the
+// JPEG frame header or the JPEG 2000 image header of any real photo.
+const photoHeaderBytes = 64 * 1024
 
 // Problem is one thing wrong with a record: its line, the field (JSON
 // name) and why. Warnings do not stop the record.
@@ -44,8 +49,9 @@ type Validator struct {
 	seen map[uint64]int
 }
 
-// Check validates one input and returns its problems (none: good to go).
-func (v *Validator) Check(in Input) []Problem {
+// Check validates one input and returns its problems and, when none is an
+// error, the validated holder. The photo is checked from its header.
+func (v *Validator) Check(in Input) (*citizen.Holder, []Problem) {
 	if v.seen == nil {
 		v.seen = map[uint64]int{}
 	}
@@ -55,10 +61,10 @@ func (v *Validator) Check(in Input) []Problem {
 	}
 	if in.Err != nil {
 		add("", in.Err.Error(), false)
-		return out
+		return nil, out
 	}
 	r := in.Record
-	errs, warns := r.Validate()
+	h, errs, warns := citizen.NewHolder(r)
 	for _, p := range errs.Problems {
 		add(p.Field, p.Reason, false)
 	}
@@ -68,53 +74,110 @@ func (v *Validator) Check(in Input) []Problem {
 	if id, err := strconv.ParseUint(r.IDNumber, 10, 64); err == nil && len(r.IDNumber) == 12 {
 		if first, dup := v.seen[id]; dup {
 			add("id_number", fmt.Sprintf("duplicate: the same ID number is on line %d", first), false)
+			h = nil
 		} else {
 			v.seen[id] = in.Line
 		}
 		if v.Done != nil && v.Done(r.IDNumber) {
 			add("id_number", "already personalized onto a locked card (see the journal)", false)
+			h = nil
 		}
 	}
-	if len(errs.Problems) == 0 {
+	if h != nil {
 		// The MRZ must be representable: transliteration, field widths.
-		if _, err := chip.NewCCCDData(r); err != nil {
+		if _, err := lds.NewCCCDData(h); err != nil {
 			var fe *citizen.FieldError
 			if errors.As(err, &fe) {
 				add(fe.Field, fe.Reason, false)
 			} else {
 				add("full_name", "cannot be written in the MRZ: "+err.Error(), false)
 			}
+			h = nil
 		}
 	}
 	if r.Photo == "" {
 		add("photo", "missing: every card needs the holder's face image", false)
-	} else if _, err := v.LoadPhoto(r.Photo); err != nil {
+		h = nil
+	} else if err := v.CheckPhoto(r.Photo); err != nil {
 		add("photo", err.Error(), false)
+		h = nil
 	}
-	return out
+	return h, out
 }
 
-// LoadPhoto reads a record's photo and checks that the chip can carry it.
-func (v *Validator) LoadPhoto(path string) ([]byte, error) {
+func (v *Validator) photoPath(path string) string {
 	if !filepath.IsAbs(path) {
-		path = filepath.Join(v.BaseDir, path)
+		return filepath.Join(v.BaseDir, path)
 	}
+	return path
+}
+
+// openPhoto opens a photo that must be a regular file under the size cap
+// (a device or a FIFO would never end).
+func (v *Validator) openPhoto(path string) (*os.File, int64, error) {
+	path = v.photoPath(path)
 	st, err := os.Stat(path)
 	if err != nil {
 		if errors.Is(err, os.ErrNotExist) {
-			return nil, fmt.Errorf("file %s does not exist", path)
+			return nil, 0, fmt.Errorf("file %s does not exist", path)
 		}
-		return nil, err
+		return nil, 0, err
+	}
+	if !st.Mode().IsRegular() {
+		return nil, 0, fmt.Errorf("%s is not a regular file", path)
 	}
 	if st.Size() > MaxPhotoSize {
-		return nil, fmt.Errorf("%s is %d KB; the chip takes at most %d KB", path, st.Size()/1024, MaxPhotoSize/1024)
+		return nil, 0, fmt.Errorf("%s is %d KB; the chip takes at most %d KB", path, st.Size()/1024, MaxPhotoSize/1024)
 	}
-	b, err := os.ReadFile(path)
+	f, err := os.Open(path)
+	return f, st.Size(), err
+}
+
+// CheckPhoto checks a record's photo from its header: a regular file under
+// the size cap whose JPEG or JPEG 2000 header gives its size.
+func (v *Validator) CheckPhoto(path string) error {
+	f, size, err := v.openPhoto(path)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	head, err := io.ReadAll(io.LimitReader(f, photoHeaderBytes))
+	if err != nil {
+		return err
+	}
+	_, _, err = lds.PhotoSize(head)
+	if err != nil && size > photoHeaderBytes {
+		// Large metadata before the frame header: read the rest.
+		rest, rerr := io.ReadAll(io.LimitReader(f, size))
+		if rerr != nil {
+			return rerr
+		}
+		_, _, err = lds.PhotoSize(append(head, rest...))
+	}
+	if err != nil {
+		return fmt.Errorf("%s is not a decodable JPEG or JPEG 2000 image: %v", v.photoPath(path), err)
+	}
+	return nil
+}
+
+// LoadPhoto reads a record's photo for its card: the whole file, its size
+// from the header.
+func (v *Validator) LoadPhoto(path string) (*lds.FaceImage, error) {
+	f, size, err := v.openPhoto(path)
 	if err != nil {
 		return nil, err
 	}
-	if _, err := chip.NewFaceImageFromPhoto(b, 0); err != nil {
-		return nil, fmt.Errorf("%s is not a decodable JPEG or JPEG 2000 image: %v", path, err)
+	defer f.Close()
+	b, err := io.ReadAll(io.LimitReader(f, size+1))
+	if err != nil {
+		return nil, err
 	}
-	return b, nil
+	if len(b) > MaxPhotoSize {
+		return nil, fmt.Errorf("%s grew past %d KB while read", v.photoPath(path), MaxPhotoSize/1024)
+	}
+	face, err := lds.NewFaceImageFromPhoto(b, lds.GenderUnspecified)
+	if err != nil {
+		return nil, fmt.Errorf("%s is not a decodable JPEG or JPEG 2000 image: %v", v.photoPath(path), err)
+	}
+	return face, nil
 }

@@ -15,7 +15,7 @@
 // whose eighth and ninth fields are read as date of expiry and place of birth
 // registration (unconfirmed by a public sample; see Layout2024).
 //
-// Payload.AccessSecret derives what opens the chip: the CAN (last 6 digits of
+// Payload.Secret derives what opens the chip: the CAN (last 6 digits of
 // the ID number) for PACE, and the BAC inputs (document number = last 9
 // digits, date of birth, date of expiry by the age-milestone rule).
 //

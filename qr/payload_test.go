@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/cccd-vn/cccd/citizen"
+	"github.com/cccd-vn/cccd/lds"
 )
 
 const refPayload = "079190012345|025123456|Nguyễn Thị Thu Hà|15081990|Nữ|123 Lê Lợi, Phường Bến Thành, Quận 1, TP Hồ Chí Minh|20042021"
@@ -180,32 +181,32 @@ func TestFromRecord(t *testing.T) {
 	}
 }
 
-func TestAccessSecret(t *testing.T) {
+func TestSecret(t *testing.T) {
 	for _, tc := range []struct {
 		name string
 		text string
-		want AccessSecret
+		want lds.Secret
 	}{
 		// The reference's worked example: ID 001099012345, born 1999-05-18,
 		// expiry 2024-05-18 → MRZ info 099012345 / 990518 / 240518, CAN 012345.
-		{"reference example", "001099012345||Nguyễn Văn A|18051999|Nam|Hà Nội|01032021", AccessSecret{"012345", "099012345", "990518", "240518"}},
-		{"2 years before 25", "001099012345||Nguyễn Văn A|18051999|Nam|Hà Nội|18052022", AccessSecret{"012345", "099012345", "990518", "390518"}},
-		{"lifetime", "001060012345||Nguyễn Văn A|18051960|Nam|Hà Nội|18052021", AccessSecret{"012345", "060012345", "600518", "991231"}},
-		{"2024 printed expiry wins", "001099012345||Nguyễn Văn A|18051999|Nam|Hà Nội|01092024|18052039|Hà Nội", AccessSecret{"012345", "099012345", "990518", "390518"}},
-		{"2024 computed", "001099012345||Nguyễn Văn A|18051999|Nam|Hà Nội|01092024", AccessSecret{"012345", "099012345", "990518", "390518"}},
+		{"reference example", "001099012345||Nguyễn Văn A|18051999|Nam|Hà Nội|01032021", lds.Secret{CAN: "012345", DocumentNumber: "099012345", DateOfBirth: "990518", DateOfExpiry: "240518"}},
+		{"2 years before 25", "001099012345||Nguyễn Văn A|18051999|Nam|Hà Nội|18052022", lds.Secret{CAN: "012345", DocumentNumber: "099012345", DateOfBirth: "990518", DateOfExpiry: "390518"}},
+		{"lifetime", "001060012345||Nguyễn Văn A|18051960|Nam|Hà Nội|18052021", lds.Secret{CAN: "012345", DocumentNumber: "060012345", DateOfBirth: "600518", DateOfExpiry: "991231"}},
+		{"2024 printed expiry wins", "001099012345||Nguyễn Văn A|18051999|Nam|Hà Nội|01092024|18052039|Hà Nội", lds.Secret{CAN: "012345", DocumentNumber: "099012345", DateOfBirth: "990518", DateOfExpiry: "390518"}},
+		{"2024 computed", "001099012345||Nguyễn Văn A|18051999|Nam|Hà Nội|01092024", lds.Secret{CAN: "012345", DocumentNumber: "099012345", DateOfBirth: "990518", DateOfExpiry: "390518"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			p, err := Parse(tc.text)
 			if err != nil {
 				t.Fatal(err)
 			}
-			s, err := p.AccessSecret()
+			s, err := p.Secret()
 			if err != nil || s != tc.want {
-				t.Errorf("AccessSecret = %#v %v, want %+v", [4]string{s.CAN, s.DocumentNumber, s.DateOfBirth, s.DateOfExpiry}, err, [4]string{tc.want.CAN, tc.want.DocumentNumber, tc.want.DateOfBirth, tc.want.DateOfExpiry})
+				t.Errorf("Secret = %#v %v, want %+v", [4]string{s.CAN, s.DocumentNumber, s.DateOfBirth, s.DateOfExpiry}, err, [4]string{tc.want.CAN, tc.want.DocumentNumber, tc.want.DateOfBirth, tc.want.DateOfExpiry})
 			}
 		})
 	}
-	s := AccessSecret{"012345", "099012345", "990518", "240518"}
+	s := lds.Secret{CAN: "012345", DocumentNumber: "099012345", DateOfBirth: "990518", DateOfExpiry: "240518"}
 	for _, f := range []string{"%v", "%+v", "%#v", "%s"} {
 		if out := sprintf(f, s); strings.Contains(out, "012345") {
 			t.Errorf("%s prints the secret: %s", f, out)
@@ -225,7 +226,7 @@ func FuzzParse(f *testing.F) {
 			return
 		}
 		_ = p.Validate()
-		_, _ = p.AccessSecret()
+		_, _ = p.Secret()
 		s, err := p.Build()
 		if err != nil {
 			t.Fatalf("Build of parsed %q: %v", text, err)

@@ -19,18 +19,9 @@ import (
 
 	"github.com/cccd-vn/cccd/apdu"
 	"github.com/cccd-vn/cccd/chip"
+	"github.com/cccd-vn/cccd/lds"
+	"github.com/cccd-vn/cccd/perso"
 	"github.com/cccd-vn/cccd/pki"
-)
-
-// AID is the eMRTD application identifier (ICAO 9303-10 §3.3.1).
-var AID = []byte{0xA0, 0x00, 0x00, 0x02, 0x47, 0x10, 0x01}
-
-// Well-known file identifiers.
-const (
-	FIDCardAccess uint16 = 0x011C
-	FIDSOD        uint16 = 0x011D
-	FIDCOM        uint16 = 0x011E
-	FIDATRInfo    uint16 = 0x2F01
 )
 
 // EmulatorATR is the ATR of the emulated eMRTD: T=1 with "cccd-emrtd" as
@@ -294,7 +285,7 @@ func (e *Emulator) dispatch(cmd apdu.Command, secure bool) (apdu.Response, *apdu
 		return e.established(r, sm)
 	case 0x88:
 		return e.internalAuthenticate(cmd, secure), nil
-	case 0xE0, 0xD6, 0xDA:
+	case perso.INSCreateFile, perso.INSUpdateBinary, perso.INSUpdateBinaryOdd, perso.INSPutData:
 		return e.personalize(cmd), nil
 	}
 	return apdu.Response{SW: apdu.SWINSNotSupported}, nil
@@ -325,10 +316,10 @@ func (e *Emulator) caChip() *chip.CAChip {
 }
 
 func (e *Emulator) bacChip() *chip.BACChip {
-	if e.img.BAC == nil {
+	if !e.img.Secret.HasMRZ() {
 		return nil
 	}
-	b, err := chip.NewBACChip(chip.BACKey{DocumentNumber: strings.TrimRight(e.img.BAC.DocumentNumber, "<"), DateOfBirth: e.img.BAC.DateOfBirth, DateOfExpiry: e.img.BAC.DateOfExpiry}, e.rnd)
+	b, err := chip.NewBACChip(e.img.Secret.MRZOnly(), e.rnd)
 	if err != nil {
 		return nil
 	}
@@ -338,41 +329,26 @@ func (e *Emulator) bacChip() *chip.BACChip {
 
 // paceChip builds the chip side from EF.CardAccess and the passwords.
 func (e *Emulator) paceChip() *chip.PACEChip {
-	ca := e.img.FileData(FIDCardAccess)
+	ca := e.img.FileData(lds.FIDCardAccess)
 	if ca == nil {
 		return nil
 	}
-	infos, err := chip.ParseCardAccess(ca)
+	infos, err := lds.ParseCardAccess(ca)
 	if err != nil {
 		return nil
 	}
 	var offered []chip.PACEParams
-	for _, si := range infos.Infos.Of(chip.SecurityInfoPACE) {
+	for _, si := range infos.Infos.Of(lds.SecurityInfoPACE) {
 		offered = append(offered, chip.PACEParams{Protocol: si.Protocol, ParameterID: si.ParameterID})
 	}
-	var pws []chip.Password
-	if e.img.BAC != nil {
-		if p, err := chip.MRZPassword(chip.BACKey{DocumentNumber: strings.TrimRight(e.img.BAC.DocumentNumber, "<"), DateOfBirth: e.img.BAC.DateOfBirth, DateOfExpiry: e.img.BAC.DateOfExpiry}); err == nil {
-			pws = append(pws, p)
-		}
-	}
-	if e.img.CAN != "" {
-		if p, err := chip.CANPassword(e.img.CAN); err == nil {
-			pws = append(pws, p)
-		}
-	}
-	e.pace = chip.NewPACEChip(offered, pws, e.rnd)
+	e.pace = chip.NewPACEChip(offered, e.img.Secret, e.rnd)
 	return e.pace
-}
-
-func isAppletFile(fid uint16) bool {
-	return (fid >= 0x0101 && fid <= 0x0110) || fid == FIDSOD || fid == FIDCOM
 }
 
 func (e *Emulator) selectFile(cmd apdu.Command) apdu.Response {
 	switch cmd.P1 {
 	case 0x04:
-		if bytes.Equal(cmd.Data, AID) {
+		if bytes.Equal(cmd.Data, lds.AID) {
 			e.selected, e.current = true, nil
 			return apdu.Response{SW: apdu.SWSuccess}
 		}
@@ -394,7 +370,7 @@ func (e *Emulator) selectFile(cmd apdu.Command) apdu.Response {
 			return apdu.Response{SW: apdu.SWSuccess}
 		}
 		f := e.img.file(fid)
-		if f == nil || (!f.MF && !e.selected) || (isAppletFile(fid) && !e.selected) {
+		if f == nil || (!f.MF && !e.selected) || (lds.IsApplicationFile(fid) && !e.selected) {
 			return apdu.Response{SW: apdu.SWFileNotFound}
 		}
 		e.current = f

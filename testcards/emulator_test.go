@@ -13,13 +13,14 @@ import (
 
 	"github.com/cccd-vn/cccd/apdu"
 	"github.com/cccd-vn/cccd/chip"
+	"github.com/cccd-vn/cccd/lds"
 	"github.com/cccd-vn/cccd/pki"
 	"github.com/cccd-vn/cccd/testcards"
 )
 
 // genuineCard builds a personalized CCCD card image from the first sample
 // citizen with a fresh test PKI.
-func genuineCard(t testing.TB, noPACE bool) (*chip.Card, *testcards.Image) {
+func genuineCard(t testing.TB, noPACE bool) (*lds.Document, *testcards.Image) {
 	t.Helper()
 	samples, err := testcards.Samples(1, 42)
 	if err != nil {
@@ -30,10 +31,13 @@ func genuineCard(t testing.TB, noPACE bool) (*chip.Card, *testcards.Image) {
 		t.Fatal(err)
 	}
 	aa, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	card, err := chip.BuildCard(chip.CardSpec{
-		Record: samples[0].Record, Photo: samples[0].Photo, AAPublicKey: &aa.PublicKey, NoPACE: noPACE,
-		Sign: chip.SODSignOptions{Certificate: p.DS, Signer: p.DSKey},
-	})
+	spec, err := testcards.Spec(samples[0].Record, samples[0].Photo)
+	if err != nil {
+		t.Fatal(err)
+	}
+	spec.AAPublicKey, spec.NoPACE = &aa.PublicKey, noPACE
+	spec.Sign = lds.SODSignOptions{Certificate: p.DS, Signer: p.DSKey}
+	card, err := lds.BuildDocument(spec)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -48,15 +52,15 @@ func readAll(t testing.TB, card *apdu.Card, want map[uint16][]byte) {
 	t.Helper()
 	r := chip.NewFileReader(card)
 	for fid, data := range want {
-		if fid == testcards.FIDCardAccess {
+		if fid == lds.FIDCardAccess {
 			continue
 		}
 		got, err := r.ReadFile(fid)
 		if err != nil {
-			t.Fatalf("%s: %v", chip.FileName(fid), err)
+			t.Fatalf("%s: %v", lds.FileName(fid), err)
 		}
 		if !bytes.Equal(got, data) {
-			t.Fatalf("%s: read %d bytes, differ from the %d written", chip.FileName(fid), len(got), len(data))
+			t.Fatalf("%s: read %d bytes, differ from the %d written", lds.FileName(fid), len(got), len(data))
 		}
 	}
 }
@@ -65,17 +69,17 @@ func TestEmulatorOpenAndRead(t *testing.T) {
 	for _, tt := range []struct {
 		name   string
 		noPACE bool
-		acc    func(*chip.Card) chip.Access
+		acc    func(*lds.Document) lds.Secret
 		method string
 	}{
-		{"PACE with CAN", false, func(c *chip.Card) chip.Access { return chip.Access{CAN: c.CAN} }, "PACE"},
-		{"PACE with MRZ", false, func(c *chip.Card) chip.Access { return chip.Access{MRZ: &c.BAC} }, "PACE"},
-		{"BAC-only card", true, func(c *chip.Card) chip.Access { return chip.Access{MRZ: &c.BAC} }, "BAC"},
+		{"PACE with CAN", false, func(c *lds.Document) lds.Secret { return c.Secret.CANOnly() }, "PACE"},
+		{"PACE with MRZ", false, func(c *lds.Document) lds.Secret { return c.Secret.MRZOnly() }, "PACE"},
+		{"BAC-only card", true, func(c *lds.Document) lds.Secret { return c.Secret.MRZOnly() }, "BAC"},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			c, img := genuineCard(t, tt.noPACE)
 			card := apdu.NewCard(testcards.NewEmulator(img, ""))
-			res, err := chip.Open(card, tt.acc(c), rand.Reader)
+			res, err := chip.Open(card, tt.acc(c), chip.OpenOptions{})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -83,7 +87,7 @@ func TestEmulatorOpenAndRead(t *testing.T) {
 				t.Fatalf("opened with %s, want %s", res.Method, tt.method)
 			}
 			readAll(t, card, c.Files)
-			dg15, _ := chip.ParseDG15(c.Files[0x010F])
+			dg15, _ := lds.ParseDG15(c.Files[0x010F])
 			pub, _ := dg15.CryptoPublicKey()
 			if err := chip.ActiveAuthenticate(card, pub, 0, rand.Reader); err != nil {
 				t.Fatalf("AA: %v", err)
@@ -99,7 +103,7 @@ func TestEmulatorCCCDQuirks(t *testing.T) {
 	if _, err := card.Send(apdu.Command{INS: 0xA4, P2: 0x0C, Data: []byte{0x3F, 0x00}}); !errors.Is(err, apdu.ErrINSNotSupported) {
 		t.Fatalf("SELECT MF: %v, want 6D00", err)
 	}
-	if _, err := chip.Open(card, chip.Access{CAN: c.CAN}, rand.Reader); err != nil {
+	if _, err := chip.Open(card, c.Secret.CANOnly(), chip.OpenOptions{}); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := chip.NewFileReader(card).ReadFile(0x0103); !errors.Is(err, chip.ErrFileAccess) {
@@ -111,12 +115,15 @@ func TestEmulatorCCCDQuirks(t *testing.T) {
 
 func TestEmulatorWrongSecret(t *testing.T) {
 	c, img := genuineCard(t, false)
-	wrong := c.BAC
+	wrong := c.Secret.MRZOnly()
 	wrong.DateOfBirth = "010101"
-	for _, acc := range []chip.Access{{CAN: "000000"}, {MRZ: &wrong}, {MRZ: &wrong, NoPACE: true}} {
-		_, err := chip.Open(apdu.NewCard(testcards.NewEmulator(img, "")), acc, rand.Reader)
+	for _, acc := range []struct {
+		sec    lds.Secret
+		noPACE bool
+	}{{lds.Secret{CAN: "000000"}, false}, {wrong, false}, {wrong, true}} {
+		_, err := chip.Open(apdu.NewCard(testcards.NewEmulator(img, "")), acc.sec, chip.OpenOptions{NoPACE: acc.noPACE})
 		if !errors.Is(err, chip.ErrAccessDenied) {
-			t.Fatalf("%+v: %v", acc.NoPACE, err)
+			t.Fatalf("noPACE %v: %v", acc.noPACE, err)
 		}
 	}
 }
@@ -129,7 +136,7 @@ func TestEmulatorResponseSizes(t *testing.T) {
 	}{{223, false}, {1024, true}, {0, true}, {0, false}} {
 		img.MaxResponse, img.ExtendedLength = tt.max, tt.extended
 		card := apdu.NewCard(testcards.NewEmulator(img, ""))
-		if _, err := chip.Open(card, chip.Access{CAN: c.CAN}, rand.Reader); err != nil {
+		if _, err := chip.Open(card, c.Secret.CANOnly(), chip.OpenOptions{}); err != nil {
 			t.Fatal(err)
 		}
 		card.ResetStats()
@@ -150,7 +157,7 @@ func TestEmulatorImageSavedAtomically(t *testing.T) {
 	card := apdu.NewCard(e)
 	send := func(hexCmd apdu.Command) error { _, err := card.Send(hexCmd); return err }
 	steps := []apdu.Command{
-		{INS: 0xA4, P1: 0x04, P2: 0x0C, Data: testcards.AID},
+		{INS: 0xA4, P1: 0x04, P2: 0x0C, Data: lds.AID},
 		{INS: 0xDA, P2: 0x62, Data: apdu.EncodeTLV(0x62, append(append(apdu.EncodeTLV(0x04, []byte("099012345")), apdu.EncodeTLV(0x04, []byte("990518"))...), apdu.EncodeTLV(0x04, []byte("240518"))...))},
 		{INS: 0xE0, Data: []byte{0x63, 0x04, 0x00, 0x05, 0x01, 0x1E}},
 		{INS: 0xA4, P1: 0x02, P2: 0x0C, Data: []byte{0x01, 0x1E}},
@@ -165,11 +172,11 @@ func TestEmulatorImageSavedAtomically(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !bytes.Equal(again.FileData(0x011E), []byte{0x60, 0x03, 1, 2, 3}) || again.BAC == nil {
+	if !bytes.Equal(again.FileData(0x011E), []byte{0x60, 0x03, 1, 2, 3}) || !again.Secret.HasMRZ() {
 		t.Fatal("image not saved after the perso commands")
 	}
 	// Reading back needs BAC, even before locking.
-	if _, err := chip.Open(card, chip.Access{MRZ: &chip.BACKey{DocumentNumber: "099012345", DateOfBirth: "990518", DateOfExpiry: "240518"}}, rand.Reader); err != nil {
+	if _, err := chip.Open(card, lds.Secret{DocumentNumber: "099012345", DateOfBirth: "990518", DateOfExpiry: "240518"}, chip.OpenOptions{}); err != nil {
 		t.Fatal(err)
 	}
 	got, err := chip.NewFileReader(card).ReadFile(0x011E)
@@ -190,12 +197,12 @@ func TestEmulatorTearing(t *testing.T) {
 	e := testcards.NewEmulator(img, "")
 	card := apdu.NewCard(e)
 	for i := 1; i <= 3; i++ {
-		_, err := card.Transmit(apdu.Command{INS: 0xA4, P1: 0x04, P2: 0x0C, Data: testcards.AID})
+		_, err := card.Transmit(apdu.Command{INS: 0xA4, P1: 0x04, P2: 0x0C, Data: lds.AID})
 		if (i == 3) != errors.Is(err, testcards.ErrTorn) {
 			t.Fatalf("APDU %d: %v", i, err)
 		}
 	}
-	if _, err := card.Send(apdu.Command{INS: 0xA4, P1: 0x04, P2: 0x0C, Data: testcards.AID}); err != nil {
+	if _, err := card.Send(apdu.Command{INS: 0xA4, P1: 0x04, P2: 0x0C, Data: lds.AID}); err != nil {
 		t.Fatalf("after tearing the card works again: %v", err)
 	}
 }
@@ -205,7 +212,7 @@ func TestEmulatorFaults(t *testing.T) {
 	c, img := genuineCard(t, false)
 	open := func(img *testcards.Image) *apdu.Card {
 		card := apdu.NewCard(testcards.NewEmulator(img, ""))
-		if _, err := chip.Open(card, chip.Access{CAN: c.CAN}, rand.Reader); err != nil {
+		if _, err := chip.Open(card, c.Secret.CANOnly(), chip.OpenOptions{}); err != nil {
 			t.Fatal(err)
 		}
 		return card
@@ -213,7 +220,7 @@ func TestEmulatorFaults(t *testing.T) {
 	t.Run("bad MAC", func(t *testing.T) {
 		img.Faults = testcards.Faults{BadMAC: true}
 		card := apdu.NewCard(testcards.NewEmulator(img, ""))
-		_, err := chip.Open(card, chip.Access{CAN: c.CAN}, rand.Reader)
+		_, err := chip.Open(card, c.Secret.CANOnly(), chip.OpenOptions{})
 		if !errors.Is(err, apdu.ErrSMMAC) {
 			t.Fatalf("open with a bad-MAC card: %v", err)
 		}
@@ -221,7 +228,7 @@ func TestEmulatorFaults(t *testing.T) {
 	t.Run("chosen status word", func(t *testing.T) {
 		img.Faults = testcards.Faults{StatusWords: []testcards.StatusFault{{INS: "88", SW: "6985"}}}
 		card := open(img)
-		dg15, _ := chip.ParseDG15(c.Files[0x010F])
+		dg15, _ := lds.ParseDG15(c.Files[0x010F])
 		pub, _ := dg15.CryptoPublicKey()
 		if err := chip.ActiveAuthenticate(card, pub, 0, rand.Reader); !errors.Is(err, apdu.ErrConditionsNotSatisfied) {
 			t.Fatalf("AA with SW fault: %v", err)
@@ -232,7 +239,7 @@ func TestEmulatorFaults(t *testing.T) {
 		img.Faults = testcards.Faults{DelayMS: 20}
 		start := time.Now()
 		card := apdu.NewCard(testcards.NewEmulator(img, ""))
-		card.Send(apdu.Command{INS: 0xA4, P1: 0x04, P2: 0x0C, Data: testcards.AID})
+		card.Send(apdu.Command{INS: 0xA4, P1: 0x04, P2: 0x0C, Data: lds.AID})
 		if d := time.Since(start); d < 20*time.Millisecond {
 			t.Fatalf("a slow card answered in %v", d)
 		}
@@ -248,8 +255,11 @@ func TestEmulatorChipAuthentication(t *testing.T) {
 	c, img := genuineCard(t, false)
 	key, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
 	other, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	for _, oid := range []asn1.ObjectIdentifier{chip.OIDCAECDH3DES, chip.OIDCAECDHAES128, chip.OIDCAECDHAES256} {
-		for _, acc := range []chip.Access{{CAN: c.CAN}, {MRZ: &c.BAC, NoPACE: true}} {
+	for _, oid := range []asn1.ObjectIdentifier{lds.OIDCAECDH3DES, lds.OIDCAECDHAES128, lds.OIDCAECDHAES256} {
+		for _, acc := range []struct {
+			sec    lds.Secret
+			noPACE bool
+		}{{c.Secret.CANOnly(), false}, {c.Secret.MRZOnly(), true}} {
 			for _, genuine := range []bool{true, false} {
 				if genuine {
 					img.SetCAKey(key)
@@ -257,7 +267,7 @@ func TestEmulatorChipAuthentication(t *testing.T) {
 					img.SetCAKey(other)
 				}
 				card := apdu.NewCard(testcards.NewEmulator(img, ""))
-				if _, err := chip.Open(card, acc, rand.Reader); err != nil {
+				if _, err := chip.Open(card, acc.sec, chip.OpenOptions{NoPACE: acc.noPACE}); err != nil {
 					t.Fatal(err)
 				}
 				err := chip.ChipAuthenticate(card, chip.CAParams{Protocol: oid, Key: &key.PublicKey}, rand.Reader)

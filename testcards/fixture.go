@@ -6,7 +6,7 @@ import (
 	"crypto/rsa"
 	"fmt"
 
-	"github.com/cccd-vn/cccd/chip"
+	"github.com/cccd-vn/cccd/lds"
 	"github.com/cccd-vn/cccd/pki"
 )
 
@@ -14,13 +14,12 @@ import (
 // and secrets and the Active Authentication private key aa (nil: none),
 // as a finished personalization leaves it. Tests of the verifier build
 // genuine and forged cards with it in a few lines.
-func PersonalizedImage(card *chip.Card, aa crypto.PrivateKey, p Profile) (*Image, error) {
+func PersonalizedImage(card *lds.Document, aa crypto.PrivateKey, p Profile) (*Image, error) {
 	img := NewBlankImage(p)
 	for fid, data := range card.Files {
-		img.SetFile(fid, fid == FIDCardAccess || fid == FIDATRInfo, data)
+		img.SetFile(fid, lds.IsMasterFile(fid), data)
 	}
-	img.BAC = &BACSecret{DocumentNumber: card.BAC.DocumentNumber, DateOfBirth: card.BAC.DateOfBirth, DateOfExpiry: card.BAC.DateOfExpiry}
-	img.CAN = card.CAN
+	img.Secret = card.Secret
 	if err := img.SetAAKey(aa); err != nil {
 		return nil, err
 	}

@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+
+	"github.com/cccd-vn/cccd/lds"
 )
 
 // Card image format. A card is one JSON file, so that QA can read and
@@ -21,15 +23,14 @@ import (
 //	  "max_response": 0,            // plain bytes per READ BINARY; 0 = 65536
 //	  "extended_length": true,      // accepts extended-length APDUs
 //	  "files": [{"fid": "011E", "mf": false, "size": 22, "data": "<base64>"}],
-//	  "bac": {"document_number": "...", "date_of_birth": "YYMMDD", "date_of_expiry": "YYMMDD"},
-//	  "can": "123456",
+//	  "secret": {"document_number": "...", "date_of_birth": "YYMMDD", "date_of_expiry": "YYMMDD", "can": "123456"},
 //	  "aa_rsa": {"n": "<hex>", "d": "<hex>"}, "aa_ec": {"curve": "1.2.840.10045.3.1.7", "d": "<hex>"},
 //	  "ca": {"key_id": 1, "curve": "...", "d": "<hex>"},
 //	  "faults": {...}
 //	}
 const (
 	imageFormat  = "cccd-card-image"
-	imageVersion = 1
+	imageVersion = 2
 )
 
 // Profile names the behaviour the emulated chip mimics.
@@ -52,8 +53,7 @@ type Image struct {
 	MaxResponse    int        `json:"max_response,omitempty"`
 	ExtendedLength bool       `json:"extended_length"`
 	Files          []*File    `json:"files"`
-	BAC            *BACSecret `json:"bac,omitempty"`
-	CAN            string     `json:"can,omitempty"`
+	Secret         lds.Secret `json:"secret"`
 	AARSA          *RSAKeyHex `json:"aa_rsa,omitempty"`
 	AAEC           *ECKeyHex  `json:"aa_ec,omitempty"`
 	CA             *CAKeyHex  `json:"ca,omitempty"`
@@ -69,13 +69,6 @@ type File struct {
 	MF   bool   `json:"mf,omitempty"`
 	Size int    `json:"size"`
 	Data []byte `json:"data"`
-}
-
-// BACSecret is the MRZ data put in with PUT DATA 62.
-type BACSecret struct {
-	DocumentNumber string `json:"document_number"`
-	DateOfBirth    string `json:"date_of_birth"`
-	DateOfExpiry   string `json:"date_of_expiry"`
 }
 
 // RSAKeyHex is an RSA Active Authentication key (PUT DATA 60/61).
@@ -122,8 +115,23 @@ func LoadImage(path string) (*Image, error) {
 	if img.Format != imageFormat {
 		return nil, fmt.Errorf("%s is not a card image (format %q)", path, img.Format)
 	}
-	if img.Version != imageVersion {
-		return nil, fmt.Errorf("%s: card image version %d, this cccd reads version %d", path, img.Version, imageVersion)
+	switch img.Version {
+	case imageVersion:
+	case 1:
+		// Version 1 kept the MRZ fields ("bac") and the CAN apart.
+		var v1 struct {
+			BAC *lds.Secret `json:"bac"`
+			CAN string      `json:"can"`
+		}
+		if err := json.Unmarshal(b, &v1); err != nil {
+			return nil, fmt.Errorf("%s is not a card image: %v", path, err)
+		}
+		if v1.BAC != nil {
+			img.Secret = v1.BAC.MRZOnly()
+		}
+		img.Secret.CAN, img.Version = v1.CAN, imageVersion
+	default:
+		return nil, fmt.Errorf("%s: card image version %d, this cccd reads versions 1 and %d", path, img.Version, imageVersion)
 	}
 	if img.Profile == "" {
 		img.Profile = ProfileCCCD

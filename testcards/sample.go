@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/cccd-vn/cccd/citizen"
+	"github.com/cccd-vn/cccd/lds"
 )
 
 // Sample citizens for demos and tests: realistic, valid and fictional.
@@ -161,4 +162,19 @@ func clamp(v int) uint8 {
 		return 255
 	}
 	return uint8(v)
+}
+
+// Spec starts the document spec of a record and its photo (holder and
+// face; the caller adds keys and the signer): the few lines every test that
+// builds a card would repeat.
+func Spec(r citizen.Record, photo []byte) (lds.DocumentSpec, error) {
+	h, errs, _ := citizen.NewHolder(r)
+	if !errs.OK() {
+		return lds.DocumentSpec{}, errs.Err()
+	}
+	face, err := lds.NewFaceImageFromPhoto(photo, lds.GenderUnspecified)
+	if err != nil {
+		return lds.DocumentSpec{}, err
+	}
+	return lds.DocumentSpec{Holder: h, Photo: face}, nil
 }

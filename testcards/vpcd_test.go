@@ -10,7 +10,7 @@ import (
 
 	"github.com/cccd-vn/cccd/apdu"
 	"github.com/cccd-vn/cccd/apdu/pcsc"
-	"github.com/cccd-vn/cccd/internal/pcsctest"
+	"github.com/cccd-vn/cccd/testcards/pcsctest"
 	"github.com/cccd-vn/cccd/testcards"
 )
 

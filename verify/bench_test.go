@@ -5,7 +5,8 @@ import (
 
 	"github.com/cccd-vn/cccd/apdu"
 	"github.com/cccd-vn/cccd/apdu/pcsc"
-	"github.com/cccd-vn/cccd/internal/pcsctest"
+	"github.com/cccd-vn/cccd/testcards/pcsctest"
+	"github.com/cccd-vn/cccd/lds"
 	"github.com/cccd-vn/cccd/testcards"
 	"github.com/cccd-vn/cccd/verify"
 )
@@ -27,7 +28,7 @@ func BenchmarkVerify(b *testing.B) {
 		img, _ := testcards.PersonalizedImage(c, aa, testcards.ProfileCCCD)
 		img.MaxResponse, img.ExtendedLength = prof.max, prof.extended
 		b.Run("inprocess/"+prof.name, func(b *testing.B) {
-			benchVerify(b, apdu.NewCard(testcards.NewEmulator(img, "")), c.CAN, ts)
+			benchVerify(b, apdu.NewCard(testcards.NewEmulator(img, "")), c.Secret.CAN, ts)
 		})
 		b.Run("pcscd/"+prof.name, func(b *testing.B) {
 			slot, stop, err := pcsctest.Serve(testcards.NewEmulator(img, ""))
@@ -42,7 +43,7 @@ func BenchmarkVerify(b *testing.B) {
 				b.Fatal(err)
 			}
 			defer sc.Close()
-			benchVerify(b, apdu.NewCard(sc), c.CAN, ts)
+			benchVerify(b, apdu.NewCard(sc), c.Secret.CAN, ts)
 		})
 	}
 }
@@ -51,7 +52,7 @@ func benchVerify(b *testing.B, card *apdu.Card, can string, ts *verify.TrustStor
 	var rep *verify.Report
 	for b.Loop() {
 		var err error
-		rep, err = verify.Verify(card, verify.Secret{CAN: can}, verify.Options{Trust: ts})
+		rep, err = verify.Inspect(card, verify.Input{Secret: lds.Secret{CAN: can}}, verify.Options{Trust: ts})
 		if err != nil || !rep.IsGenuine() {
 			b.Fatalf("%v %v", err, rep)
 		}

@@ -6,8 +6,8 @@ import (
 
 	"golang.org/x/text/unicode/norm"
 
-	"github.com/cccd-vn/cccd/chip"
 	"github.com/cccd-vn/cccd/citizen"
+	"github.com/cccd-vn/cccd/lds"
 	"github.com/cccd-vn/cccd/pki"
 )
 
@@ -16,29 +16,30 @@ var pkiErrNoCRL = pki.ErrNoCRL
 // consistency compares what the clerk entered, the MRZ (DG1), the citizen
 // data (DG13) and the QR, and checks the ID number's structure and the
 // expiry. Details name fields, never their values: reports travel.
-func consistency(rep *Report, dg1 *chip.DG1, dg13 *chip.DG13, sec Secret, now time.Time) {
-	var m *chip.MRZ
+func consistency(rep *Report, dg1 *lds.DG1, dg13 *lds.DG13, in Input, now time.Time) {
+	var m *lds.MRZ
 	if dg1 != nil {
 		m = dg1.MRZ
 	}
 	// What was typed vs DG1.
 	switch {
 	case m == nil:
-	case sec.MRZText != "":
-		if normMRZ(sec.MRZText) == normMRZ(m.String()) {
+	case in.MRZ != nil:
+		if normMRZ(in.MRZ.String()) == normMRZ(m.String()) {
 			rep.add("consistency.mrz_input", Pass, "the MRZ entered is the chip's DG1")
 		} else {
 			rep.add("consistency.mrz_input", Fail, "the MRZ entered differs from the chip's DG1 (card body and chip disagree)")
 		}
-	case sec.MRZ != nil && sec.QR == nil:
+	case in.Secret.HasMRZ() && in.QR == nil:
+		sec := in.Secret
 		var diff []string
-		if strings.TrimRight(sec.MRZ.DocumentNumber, "<") != strings.TrimRight(m.DocumentNumber, "<") {
+		if strings.TrimRight(sec.DocumentNumber, "<") != strings.TrimRight(m.DocumentNumber, "<") {
 			diff = append(diff, "document number")
 		}
-		if sec.MRZ.DateOfBirth != m.DateOfBirth {
+		if sec.DateOfBirth != m.DateOfBirth {
 			diff = append(diff, "date of birth")
 		}
-		if sec.MRZ.DateOfExpiry != m.DateOfExpiry {
+		if sec.DateOfExpiry != m.DateOfExpiry {
 			diff = append(diff, "date of expiry")
 		}
 		if len(diff) == 0 {
@@ -61,10 +62,10 @@ func consistency(rep *Report, dg1 *chip.DG1, dg13 *chip.DG13, sec Secret, now ti
 			rep.add("consistency.dg1_dg13", Fail, "DG1 and DG13 disagree on %s", strings.Join(diff, ", "))
 		}
 	}
-	if sec.QR != nil {
+	if in.QR != nil {
 		if dg13 == nil {
 			rep.add("consistency.qr_dg13", Fail, "a QR was given but the chip has no DG13 to compare it with")
-		} else if diff := qrVsDG13(sec, dg13); len(diff) == 0 {
+		} else if diff := qrVsDG13(in, dg13); len(diff) == 0 {
 			rep.add("consistency.qr_dg13", Pass, "the QR printed on the card matches DG13")
 		} else {
 			rep.add("consistency.qr_dg13", Fail, "the QR printed on the card differs from DG13 on %s", strings.Join(diff, ", "))
@@ -101,10 +102,10 @@ func consistency(rep *Report, dg1 *chip.DG1, dg13 *chip.DG13, sec Secret, now ti
 	expiry(rep, m, dg13, now)
 }
 
-func expiry(rep *Report, m *chip.MRZ, dg13 *chip.DG13, now time.Time) {
+func expiry(rep *Report, m *lds.MRZ, dg13 *lds.DG13, now time.Time) {
 	var exp time.Time
 	switch {
-	case dg13 != nil && dg13.DateOfExpiry == chip.DG13LifetimeExpiry:
+	case dg13 != nil && dg13.DateOfExpiry == lds.DG13LifetimeExpiry:
 		rep.add("card.expiry", Pass, "the card has no expiry (issued from age 58)")
 		return
 	case dg13 != nil && dg13.DateOfExpiry != "":
@@ -143,14 +144,14 @@ func ddmmyyyyToYYMMDD(s string) string {
 	return t.Format("060102")
 }
 
-func dg1VsDG13(m *chip.MRZ, d *chip.DG13) []string {
+func dg1VsDG13(m *lds.MRZ, d *lds.DG13) []string {
 	var diff []string
 	id := d.IDNumber
 	if len(id) != 12 || !strings.HasPrefix(m.OptionalData1, id) || m.DocumentNumber != id[3:] {
 		diff = append(diff, "ID number")
 	}
-	surname, given := chip.SplitVietnameseName(d.FullName)
-	want, _, err := chip.MRZNameField(surname, given, 30)
+	surname, given := lds.SplitVietnameseName(d.FullName)
+	want, _, err := lds.MRZNameField(surname, given, 30)
 	got := m.Surname + "<<" + strings.ReplaceAll(m.GivenNames, " ", "<")
 	if err != nil || strings.TrimRight(want, "<") != strings.TrimRight(got, "<") {
 		diff = append(diff, "name (transliterated)")
@@ -163,7 +164,7 @@ func dg1VsDG13(m *chip.MRZ, d *chip.DG13) []string {
 		diff = append(diff, "sex")
 	}
 	switch {
-	case d.DateOfExpiry == chip.DG13LifetimeExpiry:
+	case d.DateOfExpiry == lds.DG13LifetimeExpiry:
 		if m.DateOfExpiry != "991231" {
 			diff = append(diff, "date of expiry")
 		}
@@ -175,8 +176,8 @@ func dg1VsDG13(m *chip.MRZ, d *chip.DG13) []string {
 
 func nfc(s string) string { return norm.NFC.String(strings.TrimSpace(s)) }
 
-func qrVsDG13(sec Secret, d *chip.DG13) []string {
-	q := sec.QR
+func qrVsDG13(in Input, d *lds.DG13) []string {
+	q := in.QR
 	var diff []string
 	iso := func(ddmmyyyy string) string {
 		t, err := time.Parse("02/01/2006", ddmmyyyy)
@@ -204,7 +205,7 @@ func qrVsDG13(sec Secret, d *chip.DG13) []string {
 	return diff
 }
 
-func holderOf(dg1 *chip.DG1, d *chip.DG13) *Holder {
+func holderOf(dg1 *lds.DG1, d *lds.DG13) *Holder {
 	if d == nil && dg1 == nil {
 		return nil
 	}

@@ -5,14 +5,15 @@ import (
 
 	"github.com/cccd-vn/cccd/apdu"
 	"github.com/cccd-vn/cccd/apdu/pcsc"
-	"github.com/cccd-vn/cccd/internal/pcsctest"
+	"github.com/cccd-vn/cccd/testcards/pcsctest"
+	"github.com/cccd-vn/cccd/lds"
 	"github.com/cccd-vn/cccd/testcards"
 	"github.com/cccd-vn/cccd/verify"
 )
 
 // verifyOverPCSC inserts the image into a vpcd reader of the real pcscd
 // and verifies it through PC/SC.
-func verifyOverPCSC(t testing.TB, img *testcards.Image, sec verify.Secret, ts *verify.TrustStore) *verify.Report {
+func verifyOverPCSC(t testing.TB, img *testcards.Image, sec verify.Input, ts *verify.TrustStore) *verify.Report {
 	t.Helper()
 	// Serve rather than Insert: the slot is freed as soon as this card
 	// is verified (there are two slots for all test processes).
@@ -31,7 +32,7 @@ func verifyOverPCSC(t testing.TB, img *testcards.Image, sec verify.Secret, ts *v
 		t.Fatal(err)
 	}
 	defer sc.Close()
-	rep, err := verify.Verify(apdu.NewCard(sc), sec, verify.Options{Trust: ts})
+	rep, err := verify.Inspect(apdu.NewCard(sc), sec, verify.Options{Trust: ts})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -58,9 +59,9 @@ func TestVerifyOverPCSC(t *testing.T) {
 			if g.short {
 				img.MaxResponse, img.ExtendedLength = 223, false
 			}
-			sec := verify.Secret{CAN: gc.CAN}
+			sec := verify.Input{Secret: lds.Secret{CAN: gc.Secret.CAN}}
 			if g.bac {
-				sec = verify.Secret{MRZ: &gc.BAC}
+				sec = verify.Input{Secret: gc.Secret.MRZOnly()}
 			}
 			if rep := verifyOverPCSC(t, img, sec, trustDir(t, gp, true)); !rep.IsGenuine() {
 				t.Fatalf("%s", rep.Summary())
@@ -81,7 +82,7 @@ func TestVerifyOverPCSC(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			img, _ := testcards.PersonalizedImage(c, aa, testcards.ProfileCCCD)
 			tt.forge(img)
-			rep := verifyOverPCSC(t, img, verify.Secret{CAN: c.CAN}, ts)
+			rep := verifyOverPCSC(t, img, verify.Input{Secret: lds.Secret{CAN: c.Secret.CAN}}, ts)
 			if rep.IsGenuine() || checkOf(rep, tt.failed).Status != verify.Fail {
 				t.Fatalf("%s: %s", tt.name, rep.Summary())
 			}

@@ -10,6 +10,7 @@ import (
 
 	"github.com/cccd-vn/cccd/apdu"
 	"github.com/cccd-vn/cccd/chip"
+	"github.com/cccd-vn/cccd/lds"
 	"github.com/cccd-vn/cccd/testcards"
 	"github.com/cccd-vn/cccd/verify"
 )
@@ -21,7 +22,7 @@ func TestPACEFallsBackToBAC(t *testing.T) {
 	c, aa, p := buildCard(t, cardOpts{})
 	img := cardImage(t, c, aa)
 	img.Faults.StatusWords = append(img.Faults.StatusWords, testcards.StatusFault{INS: "22", SW: "6A80"})
-	rep := runVerify(t, img, verify.Secret{MRZ: &c.BAC}, trustDir(t, p, true))
+	rep := runVerify(t, img, verify.Input{Secret: c.Secret.MRZOnly()}, trustDir(t, p, true))
 	if rep.Access.Method != "BAC" || !strings.Contains(rep.Access.Note, "fell back to BAC") {
 		t.Fatalf("access %+v, want BAC with a fallback note", rep.Access)
 	}
@@ -29,7 +30,7 @@ func TestPACEFallsBackToBAC(t *testing.T) {
 		t.Fatalf("verdict %s", rep.Summary())
 	}
 	// With only a CAN there is nothing to fall back on: no conclusion.
-	_, err := verify.Verify(apdu.NewCard(testcards.NewEmulator(img, "")), verify.Secret{CAN: c.CAN}, verify.Options{Trust: trustDir(t, p, true)})
+	_, err := verify.Inspect(apdu.NewCard(testcards.NewEmulator(img, "")), verify.Input{Secret: lds.Secret{CAN: c.Secret.CAN}}, verify.Options{Trust: trustDir(t, p, true)})
 	if !errors.Is(err, verify.ErrNoConclusion) || errors.Is(err, chip.ErrAccessDenied) {
 		t.Fatalf("error %v, want no conclusion that is not access denied", err)
 	}
@@ -47,13 +48,13 @@ func TestDG3DeniedIsSkipped(t *testing.T) {
 			dgs[int(fid-0x0100)] = b
 		}
 	}
-	lds, err := chip.BuildLDS(dgs, crypto.SHA256)
+	built, err := lds.BuildLDS(dgs, crypto.SHA256)
 	if err != nil {
 		t.Fatal(err)
 	}
-	c.Files[0x011E] = lds.COM
+	c.Files[0x011E] = built.COM
 	img := cardImage(t, c, aa)
-	rep := runVerify(t, img, verify.Secret{CAN: c.CAN}, trustDir(t, p, true))
+	rep := runVerify(t, img, verify.Input{Secret: lds.Secret{CAN: c.Secret.CAN}}, trustDir(t, p, true))
 	if ch := checkOf(rep, "dg3.hash"); ch.Status != verify.Skip || !strings.Contains(ch.Detail, "access denied") {
 		t.Fatalf("dg3.hash %+v, want skipped for access denied", ch)
 	}
@@ -79,7 +80,7 @@ func TestReadAPDUCount(t *testing.T) {
 			img := cardImage(t, c, aa)
 			img.MaxResponse, img.ExtendedLength = prof.max, prof.extended
 			card := apdu.NewCard(testcards.NewEmulator(img, ""))
-			rep, err := verify.Read(card, verify.Secret{CAN: c.CAN}, verify.Options{})
+			rep, err := verify.Read(card, lds.Secret{CAN: c.Secret.CAN}, verify.Options{})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -113,10 +114,10 @@ func TestReadAPDUCount(t *testing.T) {
 
 // accessAPDUs counts what opening the chip costs (PACE with the CAN), to
 // subtract it from a full read.
-func accessAPDUs(t *testing.T, c *chip.Card, aa crypto.PrivateKey) int {
+func accessAPDUs(t *testing.T, c *lds.Document, aa crypto.PrivateKey) int {
 	t.Helper()
 	card := apdu.NewCard(testcards.NewEmulator(cardImage(t, c, aa), ""))
-	if _, err := chip.Open(card, chip.Access{CAN: c.CAN}, rand.Reader); err != nil {
+	if _, err := chip.Open(card, lds.Secret{CAN: c.Secret.CAN}, chip.OpenOptions{Rand: rand.Reader}); err != nil {
 		t.Fatal(err)
 	}
 	return card.Stats().APDUs
@@ -140,9 +141,9 @@ func FuzzVerifyMalformedFiles(f *testing.F) {
 		}
 		img := cardImage(t, c, aa)
 		img.SetFile(fid, false, data)
-		rep, err := verify.Verify(apdu.NewCard(testcards.NewEmulator(img, "")), verify.Secret{CAN: c.CAN}, verify.Options{Trust: ts})
+		rep, err := verify.Inspect(apdu.NewCard(testcards.NewEmulator(img, "")), verify.Input{Secret: lds.Secret{CAN: c.Secret.CAN}}, verify.Options{Trust: ts})
 		if err == nil && rep.IsGenuine() {
-			t.Fatalf("%s replaced by %X judged genuine", chip.FileName(fid), data)
+			t.Fatalf("%s replaced by %X judged genuine", lds.FileName(fid), data)
 		}
 	})
 }

@@ -10,7 +10,7 @@ import (
 	"sort"
 	"strings"
 
-	"github.com/cccd-vn/cccd/chip"
+	"github.com/cccd-vn/cccd/lds"
 	"github.com/cccd-vn/cccd/pki"
 )
 
@@ -89,7 +89,7 @@ func LoadTrustStore(dir string) (*TrustStore, error) {
 }
 
 // Trust returns the chip package's view of the store.
-func (ts *TrustStore) Trust() chip.Trust { return chip.Trust{CSCAs: ts.CSCAs, CRLs: ts.CRLs} }
+func (ts *TrustStore) Trust() lds.Trust { return lds.Trust{CSCAs: ts.CSCAs, CRLs: ts.CRLs} }
 
 // Kind of a file added to a trust store.
 const (

@@ -18,6 +18,7 @@ import (
 	"github.com/cccd-vn/cccd/apdu"
 	"github.com/cccd-vn/cccd/chip"
 	"github.com/cccd-vn/cccd/citizen"
+	"github.com/cccd-vn/cccd/lds"
 	"github.com/cccd-vn/cccd/pki"
 	"github.com/cccd-vn/cccd/qr"
 	"github.com/cccd-vn/cccd/testcards"
@@ -83,7 +84,7 @@ type cardOpts struct {
 // caKeys remembers the CA private key of cards built with ca set.
 var caKeys sync.Map
 
-func buildCard(t testing.TB, o cardOpts) (*chip.Card, crypto.PrivateKey, *pki.TestPKI) {
+func buildCard(t testing.TB, o cardOpts) (*lds.Document, crypto.PrivateKey, *pki.TestPKI) {
 	t.Helper()
 	if o.alg == "" {
 		o.alg = "ecdsa-p256"
@@ -111,8 +112,13 @@ func buildCard(t testing.TB, o cardOpts) (*chip.Card, crypto.PrivateKey, *pki.Te
 		caKey, _ = ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
 		caPub = &caKey.PublicKey
 	}
-	card, err := chip.BuildCard(chip.CardSpec{Record: rec, Photo: s.Photo, AAPublicKey: aaPub, CAPublicKey: caPub, NoPACE: o.noPACE,
-		Sign: chip.SODSignOptions{Certificate: p.DS, Signer: p.DSKey, PSS: o.pss}})
+	spec, err := testcards.Spec(rec, s.Photo)
+	if err != nil {
+		t.Fatal(err)
+	}
+	spec.AAPublicKey, spec.CAPublicKey, spec.NoPACE = aaPub, caPub, o.noPACE
+	spec.Sign = lds.SODSignOptions{Certificate: p.DS, Signer: p.DSKey, PSS: o.pss}
+	card, err := lds.BuildDocument(spec)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -123,7 +129,7 @@ func buildCard(t testing.TB, o cardOpts) (*chip.Card, crypto.PrivateKey, *pki.Te
 }
 
 // cardImage is the locked image of a built card, with its keys.
-func cardImage(t testing.TB, c *chip.Card, aa crypto.PrivateKey) *testcards.Image {
+func cardImage(t testing.TB, c *lds.Document, aa crypto.PrivateKey) *testcards.Image {
 	t.Helper()
 	img, err := testcards.PersonalizedImage(c, aa, testcards.ProfileCCCD)
 	if err != nil {
@@ -135,9 +141,9 @@ func cardImage(t testing.TB, c *chip.Card, aa crypto.PrivateKey) *testcards.Imag
 	return img
 }
 
-func runVerify(t testing.TB, img *testcards.Image, sec verify.Secret, ts *verify.TrustStore) *verify.Report {
+func runVerify(t testing.TB, img *testcards.Image, sec verify.Input, ts *verify.TrustStore) *verify.Report {
 	t.Helper()
-	rep, err := verify.Verify(apdu.NewCard(testcards.NewEmulator(img, "")), sec, verify.Options{Trust: ts})
+	rep, err := verify.Inspect(apdu.NewCard(testcards.NewEmulator(img, "")), sec, verify.Options{Trust: ts})
 	if err != nil {
 		t.Fatalf("verify: %v", err)
 	}
@@ -157,17 +163,17 @@ func TestGenuineCards(t *testing.T) {
 	for _, tt := range []struct {
 		name string
 		o    cardOpts
-		sec  func(*chip.Card) verify.Secret
+		sec  func(*lds.Document) verify.Input
 	}{
-		{"ECDSA P-256, PACE with CAN", cardOpts{}, func(c *chip.Card) verify.Secret { return verify.Secret{CAN: c.CAN} }},
-		{"RSA-2048, MRZ", cardOpts{alg: "rsa-2048", rsaAA: true}, func(c *chip.Card) verify.Secret { return verify.Secret{MRZ: &c.BAC} }},
-		{"RSA-PSS, BAC-only", cardOpts{alg: "rsa-pss-2048", pss: true, noPACE: true}, func(c *chip.Card) verify.Secret { return verify.Secret{MRZ: &c.BAC} }},
-		{"brainpool, full MRZ", cardOpts{alg: "ecdsa-brainpool256"}, func(c *chip.Card) verify.Secret {
-			return verify.Secret{MRZ: &c.BAC, MRZText: c.Data.MRZ.String()}
+		{"ECDSA P-256, PACE with CAN", cardOpts{}, func(c *lds.Document) verify.Input { return verify.Input{Secret: lds.Secret{CAN: c.Secret.CAN}} }},
+		{"RSA-2048, MRZ", cardOpts{alg: "rsa-2048", rsaAA: true}, func(c *lds.Document) verify.Input { return verify.Input{Secret: c.Secret.MRZOnly()} }},
+		{"RSA-PSS, BAC-only", cardOpts{alg: "rsa-pss-2048", pss: true, noPACE: true}, func(c *lds.Document) verify.Input { return verify.Input{Secret: c.Secret.MRZOnly()} }},
+		{"brainpool, full MRZ", cardOpts{alg: "ecdsa-brainpool256"}, func(c *lds.Document) verify.Input {
+			return verify.Input{Secret: c.Secret.MRZOnly(), MRZ: c.Data.MRZ}
 		}},
-		{"no AA", cardOpts{noAA: true}, func(c *chip.Card) verify.Secret { return verify.Secret{CAN: c.CAN} }},
-		{"CA card", cardOpts{ca: true}, func(c *chip.Card) verify.Secret { return verify.Secret{CAN: c.CAN} }},
-		{"CA card, BAC", cardOpts{ca: true, noPACE: true}, func(c *chip.Card) verify.Secret { return verify.Secret{MRZ: &c.BAC} }},
+		{"no AA", cardOpts{noAA: true}, func(c *lds.Document) verify.Input { return verify.Input{Secret: lds.Secret{CAN: c.Secret.CAN}} }},
+		{"CA card", cardOpts{ca: true}, func(c *lds.Document) verify.Input { return verify.Input{Secret: lds.Secret{CAN: c.Secret.CAN}} }},
+		{"CA card, BAC", cardOpts{ca: true, noPACE: true}, func(c *lds.Document) verify.Input { return verify.Input{Secret: c.Secret.MRZOnly()} }},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			c, aa, p := buildCard(t, tt.o)
@@ -191,7 +197,7 @@ func TestGenuineCards(t *testing.T) {
 
 // resign replaces files and signs a new SOD over them with the PKI's DS,
 // so that passive authentication passes and only the targeted check fails.
-func resign(t testing.TB, c *chip.Card, p *pki.TestPKI, mutate func(map[int][]byte)) {
+func resign(t testing.TB, c *lds.Document, p *pki.TestPKI, mutate func(map[int][]byte)) {
 	t.Helper()
 	dgs := map[int][]byte{}
 	for fid, b := range c.Files {
@@ -200,16 +206,16 @@ func resign(t testing.TB, c *chip.Card, p *pki.TestPKI, mutate func(map[int][]by
 		}
 	}
 	mutate(dgs)
-	lds, err := chip.BuildLDS(dgs, crypto.SHA256)
+	built, err := lds.BuildLDS(dgs, crypto.SHA256)
 	if err != nil {
 		t.Fatal(err)
 	}
-	sod, err := chip.SignSOD(lds.SecurityObject, chip.SODSignOptions{Certificate: p.DS, Signer: p.DSKey})
+	sod, err := lds.SignSOD(built.SecurityObject, lds.SODSignOptions{Certificate: p.DS, Signer: p.DSKey})
 	if err != nil {
 		t.Fatal(err)
 	}
 	for n, b := range dgs {
-		c.Files[chip.DGFileID(n)] = b
+		c.Files[lds.DGFileID(n)] = b
 	}
 	c.Files[0x011D] = sod
 }
@@ -221,36 +227,36 @@ func TestForgeryMatrix(t *testing.T) {
 	for _, tt := range []struct {
 		name   string
 		o      cardOpts
-		forge  func(t *testing.T, c *chip.Card, img *testcards.Image, p *pki.TestPKI) (*verify.TrustStore, verify.Secret)
+		forge  func(t *testing.T, c *lds.Document, img *testcards.Image, p *pki.TestPKI) (*verify.TrustStore, verify.Input)
 		failed string
 	}{
-		{"tampered DG1", cardOpts{}, func(t *testing.T, c *chip.Card, img *testcards.Image, p *pki.TestPKI) (*verify.TrustStore, verify.Secret) {
+		{"tampered DG1", cardOpts{}, func(t *testing.T, c *lds.Document, img *testcards.Image, p *pki.TestPKI) (*verify.TrustStore, verify.Input) {
 			img.SetFile(0x0101, false, flip(c.Files[0x0101]))
-			return nil, verify.Secret{CAN: c.CAN}
+			return nil, verify.Input{Secret: lds.Secret{CAN: c.Secret.CAN}}
 		}, "dg1.hash"},
-		{"tampered DG2", cardOpts{}, func(t *testing.T, c *chip.Card, img *testcards.Image, p *pki.TestPKI) (*verify.TrustStore, verify.Secret) {
+		{"tampered DG2", cardOpts{}, func(t *testing.T, c *lds.Document, img *testcards.Image, p *pki.TestPKI) (*verify.TrustStore, verify.Input) {
 			img.SetFile(0x0102, false, flip(c.Files[0x0102]))
-			return nil, verify.Secret{CAN: c.CAN}
+			return nil, verify.Input{Secret: lds.Secret{CAN: c.Secret.CAN}}
 		}, "dg2.hash"},
-		{"tampered DG13", cardOpts{}, func(t *testing.T, c *chip.Card, img *testcards.Image, p *pki.TestPKI) (*verify.TrustStore, verify.Secret) {
+		{"tampered DG13", cardOpts{}, func(t *testing.T, c *lds.Document, img *testcards.Image, p *pki.TestPKI) (*verify.TrustStore, verify.Input) {
 			img.SetFile(0x010D, false, flip(c.Files[0x010D]))
-			return nil, verify.Secret{CAN: c.CAN}
+			return nil, verify.Input{Secret: lds.Secret{CAN: c.Secret.CAN}}
 		}, "dg13.hash"},
-		{"trust store without the issuing CSCA", cardOpts{}, func(t *testing.T, c *chip.Card, img *testcards.Image, p *pki.TestPKI) (*verify.TrustStore, verify.Secret) {
+		{"trust store without the issuing CSCA", cardOpts{}, func(t *testing.T, c *lds.Document, img *testcards.Image, p *pki.TestPKI) (*verify.TrustStore, verify.Input) {
 			rogue, _ := pki.NewTestPKI("ecdsa-p256", time.Now().Add(-time.Hour))
-			return trustDir(t, rogue, false), verify.Secret{CAN: c.CAN}
+			return trustDir(t, rogue, false), verify.Input{Secret: lds.Secret{CAN: c.Secret.CAN}}
 		}, "sod.chain"},
-		{"SOD signed by an unknown DS", cardOpts{}, func(t *testing.T, c *chip.Card, img *testcards.Image, p *pki.TestPKI) (*verify.TrustStore, verify.Secret) {
+		{"SOD signed by an unknown DS", cardOpts{}, func(t *testing.T, c *lds.Document, img *testcards.Image, p *pki.TestPKI) (*verify.TrustStore, verify.Input) {
 			// The genuine DS certificate is embedded, but another key signed.
-			sod, _ := chip.ParseSOD(c.Files[0x011D])
-			der, err := chip.SignSOD(sod.Object, chip.SODSignOptions{Certificate: p.DS, Signer: freshKey()})
+			sod, _ := lds.ParseSOD(c.Files[0x011D])
+			der, err := lds.SignSOD(sod.Object, lds.SODSignOptions{Certificate: p.DS, Signer: freshKey()})
 			if err != nil {
 				t.Fatal(err)
 			}
 			img.SetFile(0x011D, false, der)
-			return nil, verify.Secret{CAN: c.CAN}
+			return nil, verify.Input{Secret: lds.Secret{CAN: c.Secret.CAN}}
 		}, "sod.signature"},
-		{"DS not issued by a trusted CSCA", cardOpts{}, func(t *testing.T, c *chip.Card, img *testcards.Image, p *pki.TestPKI) (*verify.TrustStore, verify.Secret) {
+		{"DS not issued by a trusted CSCA", cardOpts{}, func(t *testing.T, c *lds.Document, img *testcards.Image, p *pki.TestPKI) (*verify.TrustStore, verify.Input) {
 			// A look-alike PKI (same country, same names) signs a valid SOD;
 			// the store trusts only the real CSCA.
 			fake, err := pki.NewTestPKI("ecdsa-p256", time.Now().Add(-time.Hour))
@@ -259,25 +265,25 @@ func TestForgeryMatrix(t *testing.T) {
 			}
 			resign(t, c, fake, func(map[int][]byte) {})
 			img.SetFile(0x011D, false, c.Files[0x011D])
-			return nil, verify.Secret{CAN: c.CAN}
+			return nil, verify.Input{Secret: lds.Secret{CAN: c.Secret.CAN}}
 		}, "sod.chain"},
-		{"rogue CSCA of another country", cardOpts{}, func(t *testing.T, c *chip.Card, img *testcards.Image, p *pki.TestPKI) (*verify.TrustStore, verify.Secret) {
+		{"rogue CSCA of another country", cardOpts{}, func(t *testing.T, c *lds.Document, img *testcards.Image, p *pki.TestPKI) (*verify.TrustStore, verify.Input) {
 			// A CSCA of country XX (trusted for its own documents) signs a VNM card.
 			rogue := foreignPKI(t, "XX")
 			resign(t, c, rogue, func(map[int][]byte) {})
 			img.SetFile(0x011D, false, c.Files[0x011D])
-			return trustDir(t, rogue, true), verify.Secret{CAN: c.CAN}
+			return trustDir(t, rogue, true), verify.Input{Secret: lds.Secret{CAN: c.Secret.CAN}}
 		}, "sod.country"},
-		{"expired DS", cardOpts{}, func(t *testing.T, c *chip.Card, img *testcards.Image, p *pki.TestPKI) (*verify.TrustStore, verify.Secret) {
+		{"expired DS", cardOpts{}, func(t *testing.T, c *lds.Document, img *testcards.Image, p *pki.TestPKI) (*verify.TrustStore, verify.Input) {
 			old, err := pki.NewTestPKI("ecdsa-p256", time.Now().AddDate(-11, 0, 0))
 			if err != nil {
 				t.Fatal(err)
 			}
 			resign(t, c, old, func(map[int][]byte) {})
 			img.SetFile(0x011D, false, c.Files[0x011D])
-			return trustDir(t, old, false), verify.Secret{CAN: c.CAN}
+			return trustDir(t, old, false), verify.Input{Secret: lds.Secret{CAN: c.Secret.CAN}}
 		}, "sod.validity"},
-		{"revoked DS", cardOpts{}, func(t *testing.T, c *chip.Card, img *testcards.Image, p *pki.TestPKI) (*verify.TrustStore, verify.Secret) {
+		{"revoked DS", cardOpts{}, func(t *testing.T, c *lds.Document, img *testcards.Image, p *pki.TestPKI) (*verify.TrustStore, verify.Input) {
 			der, err := pki.CreateCRL(p.CSCA, p.CSCAKey, []pki.RevokedCertificate{{SerialNumber: p.DS.SerialNumber, RevocationTime: time.Now().Add(-time.Minute)}}, big.NewInt(2), time.Now().Add(-time.Minute), time.Now().AddDate(0, 1, 0), p.Params)
 			if err != nil {
 				t.Fatal(err)
@@ -286,32 +292,36 @@ func TestForgeryMatrix(t *testing.T) {
 			os.WriteFile(filepath.Join(dir, "csca.der"), p.CSCA.Raw, 0o644)
 			os.WriteFile(filepath.Join(dir, "csca.crl"), der, 0o644)
 			ts, _ := verify.LoadTrustStore(dir)
-			return ts, verify.Secret{CAN: c.CAN}
+			return ts, verify.Input{Secret: lds.Secret{CAN: c.Secret.CAN}}
 		}, "sod.revocation"},
-		{"DG hash algorithm mismatch", cardOpts{}, func(t *testing.T, c *chip.Card, img *testcards.Image, p *pki.TestPKI) (*verify.TrustStore, verify.Secret) {
-			sod, _ := chip.ParseSOD(c.Files[0x011D])
+		{"DG hash algorithm mismatch", cardOpts{}, func(t *testing.T, c *lds.Document, img *testcards.Image, p *pki.TestPKI) (*verify.TrustStore, verify.Input) {
+			sod, _ := lds.ParseSOD(c.Files[0x011D])
 			obj := *sod.Object
 			obj.HashAlgorithm = crypto.SHA1 // the hashes stay SHA-256
-			der, err := chip.SignSOD(&obj, chip.SODSignOptions{Certificate: p.DS, Signer: p.DSKey, Hash: crypto.SHA256})
+			der, err := lds.SignSOD(&obj, lds.SODSignOptions{Certificate: p.DS, Signer: p.DSKey, Hash: crypto.SHA256})
 			if err != nil {
 				t.Fatal(err)
 			}
 			img.SetFile(0x011D, false, der)
-			return nil, verify.Secret{CAN: c.CAN}
+			return nil, verify.Input{Secret: lds.Secret{CAN: c.Secret.CAN}}
 		}, "dg1.hash"},
-		{"cloned chip (AA key)", cardOpts{}, func(t *testing.T, c *chip.Card, img *testcards.Image, p *pki.TestPKI) (*verify.TrustStore, verify.Secret) {
+		{"cloned chip (AA key)", cardOpts{}, func(t *testing.T, c *lds.Document, img *testcards.Image, p *pki.TestPKI) (*verify.TrustStore, verify.Input) {
 			k, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
 			img.SetAAKey(k)
-			return nil, verify.Secret{CAN: c.CAN}
+			return nil, verify.Input{Secret: lds.Secret{CAN: c.Secret.CAN}}
 		}, "clone.active_authentication"},
-		{"cloned chip (CA key)", cardOpts{ca: true}, func(t *testing.T, c *chip.Card, img *testcards.Image, p *pki.TestPKI) (*verify.TrustStore, verify.Secret) {
+		{"cloned chip (CA key)", cardOpts{ca: true}, func(t *testing.T, c *lds.Document, img *testcards.Image, p *pki.TestPKI) (*verify.TrustStore, verify.Input) {
 			img.SetCAKey(freshKey())
-			return nil, verify.Secret{CAN: c.CAN}
+			return nil, verify.Input{Secret: lds.Secret{CAN: c.Secret.CAN}}
 		}, "clone.chip_authentication"},
-		{"DG1 vs DG13 mismatch", cardOpts{}, func(t *testing.T, c *chip.Card, img *testcards.Image, p *pki.TestPKI) (*verify.TrustStore, verify.Secret) {
+		{"DG1 vs DG13 mismatch", cardOpts{}, func(t *testing.T, c *lds.Document, img *testcards.Image, p *pki.TestPKI) (*verify.TrustStore, verify.Input) {
 			rec := sample(t, 0).Record
 			rec.FullName = other.Record.FullName
-			d, err := chip.NewCCCDData(rec)
+			h, errs, _ := citizen.NewHolder(rec)
+			if !errs.OK() {
+				t.Fatal(errs.Err())
+			}
+			d, err := lds.NewCCCDData(h)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -320,39 +330,39 @@ func TestForgeryMatrix(t *testing.T) {
 			for fid, b := range c.Files {
 				img.SetFile(fid, fid == 0x011C, b)
 			}
-			return nil, verify.Secret{CAN: c.CAN}
+			return nil, verify.Input{Secret: lds.Secret{CAN: c.Secret.CAN}}
 		}, "consistency.dg1_dg13"},
-		{"QR vs DG13 mismatch", cardOpts{}, func(t *testing.T, c *chip.Card, img *testcards.Image, p *pki.TestPKI) (*verify.TrustStore, verify.Secret) {
+		{"QR vs DG13 mismatch", cardOpts{}, func(t *testing.T, c *lds.Document, img *testcards.Image, p *pki.TestPKI) (*verify.TrustStore, verify.Input) {
 			rec := sample(t, 0).Record
 			rec.PlaceOfResidence = other.Record.PlaceOfResidence
 			q, err := qr.FromRecord(rec)
 			if err != nil {
 				t.Fatal(err)
 			}
-			sec, err := verify.SecretFromQR(q)
+			sec, err := verify.InputFromQR(q)
 			if err != nil {
 				t.Fatal(err)
 			}
 			return nil, sec
 		}, "consistency.qr_dg13"},
-		{"MRZ entered differs from DG1", cardOpts{}, func(t *testing.T, c *chip.Card, img *testcards.Image, p *pki.TestPKI) (*verify.TrustStore, verify.Secret) {
+		{"MRZ entered differs from DG1", cardOpts{}, func(t *testing.T, c *lds.Document, img *testcards.Image, p *pki.TestPKI) (*verify.TrustStore, verify.Input) {
 			// The name line is outside BAC's key and every check digit:
 			// only the comparison with DG1 sees it.
 			lines := c.Data.MRZ.Lines()
 			name := []byte(lines[2])
 			name[0] = 'X' + (name[0]-'A'+1)%3
 			lines[2] = string(name)
-			sec, err := verify.SecretFromMRZText(strings.Join(lines, "\n"))
+			sec, err := verify.InputFromMRZText(strings.Join(lines, "\n"))
 			if err != nil {
 				t.Fatal(err)
 			}
 			return nil, sec
 		}, "consistency.mrz_input"},
-		{"ID number disagrees with sex (DG13 re-signed)", cardOpts{}, func(t *testing.T, c *chip.Card, img *testcards.Image, p *pki.TestPKI) (*verify.TrustStore, verify.Secret) {
+		{"ID number disagrees with sex (DG13 re-signed)", cardOpts{}, func(t *testing.T, c *lds.Document, img *testcards.Image, p *pki.TestPKI) (*verify.TrustStore, verify.Input) {
 			// Digit 4 (century and sex) flipped between male and female,
 			// signed by the real DS: the number contradicts the card's own
 			// sex field.
-			dg13, err := chip.ParseDG13(c.Files[0x010D])
+			dg13, err := lds.ParseDG13(c.Files[0x010D])
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -367,7 +377,7 @@ func TestForgeryMatrix(t *testing.T) {
 			for fid, b := range c.Files {
 				img.SetFile(fid, fid == 0x011C, b)
 			}
-			return nil, verify.Secret{CAN: c.CAN}
+			return nil, verify.Input{Secret: lds.Secret{CAN: c.Secret.CAN}}
 		}, "consistency.dg1_dg13"},
 		{"expired card", cardOpts{record: func(r *citizen.Record) {
 			r.DateOfBirth, r.DateOfIssue = "1985-03-10", "2021-05-01" // 40th birthday in 2025
@@ -375,17 +385,17 @@ func TestForgeryMatrix(t *testing.T) {
 			if s, _ := citizen.ParseSex(r.Sex); s == citizen.Female {
 				r.IDNumber = r.IDNumber[:3] + "185" + r.IDNumber[6:]
 			}
-		}}, func(t *testing.T, c *chip.Card, img *testcards.Image, p *pki.TestPKI) (*verify.TrustStore, verify.Secret) {
-			return nil, verify.Secret{MRZ: &c.BAC}
+		}}, func(t *testing.T, c *lds.Document, img *testcards.Image, p *pki.TestPKI) (*verify.TrustStore, verify.Input) {
+			return nil, verify.Input{Secret: c.Secret.MRZOnly()}
 		}, "card.expiry"},
-		{"truncated DG13", cardOpts{}, func(t *testing.T, c *chip.Card, img *testcards.Image, p *pki.TestPKI) (*verify.TrustStore, verify.Secret) {
+		{"truncated DG13", cardOpts{}, func(t *testing.T, c *lds.Document, img *testcards.Image, p *pki.TestPKI) (*verify.TrustStore, verify.Input) {
 			b := c.Files[0x010D]
 			img.SetFile(0x010D, false, append(append([]byte(nil), b[:2]...), b[2:len(b)/2]...))
-			return nil, verify.Secret{CAN: c.CAN}
+			return nil, verify.Input{Secret: lds.Secret{CAN: c.Secret.CAN}}
 		}, "dg13.hash,dg13.parse"},
-		{"garbage SOD", cardOpts{}, func(t *testing.T, c *chip.Card, img *testcards.Image, p *pki.TestPKI) (*verify.TrustStore, verify.Secret) {
+		{"garbage SOD", cardOpts{}, func(t *testing.T, c *lds.Document, img *testcards.Image, p *pki.TestPKI) (*verify.TrustStore, verify.Input) {
 			img.SetFile(0x011D, false, []byte{0x77, 0x05, 0x30, 0x03, 0x02, 0x01, 0x00})
-			return nil, verify.Secret{CAN: c.CAN}
+			return nil, verify.Input{Secret: lds.Secret{CAN: c.Secret.CAN}}
 		}, "sod.parse"},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
@@ -421,7 +431,7 @@ func foreignPKI(t testing.TB, country string) *pki.TestPKI {
 func TestWrongSecretIsNoConclusion(t *testing.T) {
 	c, aa, p := buildCard(t, cardOpts{})
 	img, _ := testcards.PersonalizedImage(c, aa, testcards.ProfileCCCD)
-	_, err := verify.Verify(apdu.NewCard(testcards.NewEmulator(img, "")), verify.Secret{CAN: "999999"}, verify.Options{Trust: trustDir(t, p, true)})
+	_, err := verify.Inspect(apdu.NewCard(testcards.NewEmulator(img, "")), verify.Input{Secret: lds.Secret{CAN: "999999"}}, verify.Options{Trust: trustDir(t, p, true)})
 	if !errors.Is(err, chip.ErrAccessDenied) || !errors.Is(err, verify.ErrNoConclusion) {
 		t.Fatalf("err = %v", err)
 	}

@@ -14,8 +14,8 @@ import (
 	"github.com/rogpeppe/go-internal/testscript"
 
 	"github.com/cccd-vn/cccd/apdu/pcsc"
-	"github.com/cccd-vn/cccd/internal/pcsctest"
 	"github.com/cccd-vn/cccd/testcards"
+	"github.com/cccd-vn/cccd/testcards/pcsctest"
 )
 
 // TestMain lets testscript run the CLI in-process as the command "cccd".

@@ -122,16 +122,16 @@ Examples:
 			errw := c.ErrOrStderr()
 			finishBar := func() {}
 			b := &personalize.Batch{Input: input, Format: f, Personalizer: &p, SkipInvalid: skipInvalid, DryRun: dryRun, Resume: resume,
-				Report: func(s string) { fmt.Fprintln(errw, s) }}
+				Report: func(n personalize.Notice) { fmt.Fprintln(errw, n) }}
 			if ef, ok := errw.(*os.File); ok && term.IsTerminal(int(ef.Fd())) && !dryRun && !asJSON {
 				// On a terminal: a progress bar (done/failed, rate, ETA);
 				// only problems print as lines.
 				bar := newProgressBar(ef)
 				finishBar = bar.finish
 				b.Progress = bar.update
-				b.Report = func(s string) {
-					if !strings.Contains(s, ": done on ") {
-						bar.println(s)
+				b.Report = func(n personalize.Notice) {
+					if n.Kind != personalize.NoticeDone {
+						bar.println(n.String())
 					}
 				}
 			}
@@ -235,7 +235,7 @@ func (s *emuDirSource) Next(id string, resume bool) (personalize.Station, func()
 	if err != nil {
 		return personalize.Station{}, nil, err
 	}
-	return personalize.Station{Card: apdu.NewCard(e), Reader: "emu:" + path, ATR: e.ATR()}, e.Close, nil
+	return personalize.Station{Card: apdu.NewCard(e), Reader: "emu:" + s.dir, Chip: "emu:" + path, ATR: e.ATR()}, e.Close, nil
 }
 
 // pcscSource asks the operator for a blank card per record, detected by

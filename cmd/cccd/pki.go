@@ -6,8 +6,9 @@ import (
 	"strings"
 	"time"
 
-	"github.com/cccd-vn/cccd/pki"
 	"github.com/spf13/cobra"
+
+	"github.com/cccd-vn/cccd/pki"
 )
 
 func init() {

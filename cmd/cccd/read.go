@@ -30,7 +30,7 @@ Examples:
   cccd read --reader emu:card.json --doc-number 099012345 --dob 990518 --expiry 240518 --out dump/`,
 		Args: cobra.NoArgs,
 		RunE: func(c *cobra.Command, _ []string) error {
-			sec, err := sf.secret(c)
+			in, err := sf.input(c)
 			if err != nil {
 				return err
 			}
@@ -42,7 +42,7 @@ Examples:
 				return err
 			}
 			defer card.Close()
-			rep, err := verify.Read(card.Card, sec, verify.Options{NoPACE: noPACE})
+			rep, err := verify.Read(card.Card, in.Secret, verify.Options{NoPACE: noPACE})
 			if err != nil {
 				return openError(err)
 			}

@@ -10,6 +10,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/cccd-vn/cccd/chip"
+	"github.com/cccd-vn/cccd/lds"
 	"github.com/cccd-vn/cccd/qr"
 	"github.com/cccd-vn/cccd/verify"
 )
@@ -41,8 +42,8 @@ func (s *secretFlags) register(c *cobra.Command) {
 	f.StringVar(&s.qrImage, "qr-image", "", "a photo or scan of the card's QR code")
 }
 
-// secret turns the flags into a verify.Secret; errors are bad usage.
-func (s *secretFlags) secret(c *cobra.Command) (verify.Secret, error) {
+// input turns the flags into a verify.Input; errors are bad usage.
+func (s *secretFlags) input(c *cobra.Command) (verify.Input, error) {
 	n := 0
 	for _, v := range []string{s.mrz, s.docNumber + s.dob + s.expiry, s.can, s.qrText, s.qrImage} {
 		if v != "" {
@@ -50,65 +51,65 @@ func (s *secretFlags) secret(c *cobra.Command) (verify.Secret, error) {
 		}
 	}
 	if n == 0 {
-		return verify.Secret{}, usageError(c, "a secret is needed to open the chip: --mrz, --doc-number/--dob/--expiry, --can, --qr-text or --qr-image")
+		return verify.Input{}, usageError(c, "a secret is needed to open the chip: --mrz, --doc-number/--dob/--expiry, --can, --qr-text or --qr-image")
 	}
 	if n > 1 {
-		return verify.Secret{}, usageError(c, "give only one of --mrz, --doc-number/--dob/--expiry, --can, --qr-text, --qr-image")
+		return verify.Input{}, usageError(c, "give only one of --mrz, --doc-number/--dob/--expiry, --can, --qr-text, --qr-image")
 	}
 	switch {
 	case s.mrz != "":
 		text := strings.Join(strings.Fields(s.mrz), "\n")
-		sec, err := verify.SecretFromMRZText(text)
+		sec, err := verify.InputFromMRZText(text)
 		if err != nil {
 			return sec, inputError(fmt.Errorf("--mrz: %w", err))
 		}
 		return sec, nil
 	case s.can != "":
-		if _, err := chip.CANPassword(s.can); err != nil {
-			return verify.Secret{}, usageError(c, "--can: %v", err)
+		if err := lds.CheckCAN(s.can); err != nil {
+			return verify.Input{}, usageError(c, "--can: %v", err)
 		}
-		return verify.Secret{CAN: s.can}, nil
+		return verify.Input{Secret: lds.Secret{CAN: s.can}}, nil
 	case s.qrText != "" || s.qrImage != "":
 		text := s.qrText
 		if s.qrImage != "" {
 			b, err := os.ReadFile(s.qrImage)
 			if err != nil {
-				return verify.Secret{}, inputError(fmt.Errorf("--qr-image: %w", err))
+				return verify.Input{}, inputError(fmt.Errorf("--qr-image: %w", err))
 			}
 			d, err := qr.DecodeImage(b)
 			if err != nil {
 				if qr.IsNotFound(err) {
-					return verify.Secret{}, inputError(fmt.Errorf("--qr-image %s: no QR code found; take a sharper, closer photo", s.qrImage))
+					return verify.Input{}, inputError(fmt.Errorf("--qr-image %s: no QR code found; take a sharper, closer photo", s.qrImage))
 				}
-				return verify.Secret{}, inputError(fmt.Errorf("--qr-image %s: %w", s.qrImage, err))
+				return verify.Input{}, inputError(fmt.Errorf("--qr-image %s: %w", s.qrImage, err))
 			}
 			text = d.Text
 		}
 		p, err := qr.Parse(text)
 		if err != nil {
-			return verify.Secret{}, inputError(fmt.Errorf("QR: %w", err))
+			return verify.Input{}, inputError(fmt.Errorf("QR: %w", err))
 		}
-		sec, err := verify.SecretFromQR(p)
+		sec, err := verify.InputFromQR(p)
 		if err != nil {
-			return verify.Secret{}, inputError(fmt.Errorf("QR: %w", err))
+			return verify.Input{}, inputError(fmt.Errorf("QR: %w", err))
 		}
 		return sec, nil
 	}
 	if s.docNumber == "" || s.dob == "" || s.expiry == "" {
-		return verify.Secret{}, usageError(c, "--doc-number, --dob and --expiry go together")
+		return verify.Input{}, usageError(c, "--doc-number, --dob and --expiry go together")
 	}
 	// MRZ dates are YYMMDD (ICAO 9303-3 §4.6); a typo here would only
 	// show up as "access denied" after a round trip to the card.
 	for _, d := range []struct{ flag, v string }{{"--dob", s.dob}, {"--expiry", s.expiry}} {
 		if _, err := time.Parse("060102", d.v); err != nil || len(d.v) != 6 {
-			return verify.Secret{}, usageError(c, "%s %q is not a date YYMMDD (e.g. 990518 for 18 May 1999)", d.flag, d.v)
+			return verify.Input{}, usageError(c, "%s %q is not a date YYMMDD (e.g. 990518 for 18 May 1999)", d.flag, d.v)
 		}
 	}
-	k := chip.BACKey{DocumentNumber: strings.ToUpper(s.docNumber), DateOfBirth: s.dob, DateOfExpiry: s.expiry}
+	k := lds.Secret{DocumentNumber: strings.ToUpper(s.docNumber), DateOfBirth: s.dob, DateOfExpiry: s.expiry}
 	if _, err := k.MRZInformation(); err != nil {
-		return verify.Secret{}, usageError(c, "%v", err)
+		return verify.Input{}, usageError(c, "%v", err)
 	}
-	return verify.Secret{MRZ: &k}, nil
+	return verify.Input{Secret: k}, nil
 }
 
 // openError words a failure to open or read a chip: exit 3, nothing

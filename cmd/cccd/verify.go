@@ -58,7 +58,7 @@ Examples:
   cccd verify --reader 0 --can 123456 --trust trust/ --watch`,
 		Args: cobra.NoArgs,
 		RunE: func(c *cobra.Command, _ []string) error {
-			sec, err := sf.secret(c)
+			in, err := sf.input(c)
 			if err != nil {
 				return err
 			}
@@ -74,14 +74,14 @@ Examples:
 			}
 			opt := verify.Options{Trust: ts, NoPACE: noPACE}
 			if watch {
-				return watchVerify(c, reader, sec, opt, asJSON, photoOut)
+				return watchVerify(c, reader, in, opt, asJSON, photoOut)
 			}
 			card, err := openReader(c, reader)
 			if err != nil {
 				return err
 			}
 			defer card.Close()
-			rep, err := verify.Verify(card.Card, sec, opt)
+			rep, err := verify.Inspect(card.Card, in, opt)
 			if err != nil {
 				return openError(err)
 			}
@@ -187,7 +187,7 @@ func savePhoto(rep *verify.Report, path string) (string, error) {
 // watchVerify is counter mode on a PC/SC reader: it runs until
 // interrupted (Ctrl-C, SIGTERM), then says how many cards it saw and exits
 // 0, since an interrupt is how a clerk ends the day.
-func watchVerify(c *cobra.Command, spec string, sec verify.Secret, opt verify.Options, asJSON bool, photoOut string) error {
+func watchVerify(c *cobra.Command, spec string, in verify.Input, opt verify.Options, asJSON bool, photoOut string) error {
 	if strings.HasPrefix(spec, "emu:") {
 		return usageError(c, "--watch needs a PC/SC reader (card insertion events); emu: images are always present")
 	}
@@ -228,7 +228,7 @@ func watchVerify(c *cobra.Command, spec string, sec verify.Secret, opt verify.Op
 		card, err := openReader(c, name)
 		if err == nil {
 			var rep *verify.Report
-			rep, err = verify.Verify(card.Card, sec, opt)
+			rep, err = verify.Inspect(card.Card, in, opt)
 			card.Close()
 			if err == nil {
 				rep.Reader = name

@@ -1,0 +1,141 @@
+package lds
+
+import (
+	"crypto"
+	"crypto/ecdsa"
+	"encoding/asn1"
+	"errors"
+
+	"github.com/cccd-vn/cccd/citizen"
+)
+
+// DocumentSpec is what goes onto one CCCD chip: the validated holder and photo,
+// the public keys of the chip's Active Authentication key (DG15), the
+// access control it offers, and the Document Signer that signs EF.SOD.
+type DocumentSpec struct {
+	Holder *citizen.Holder
+	// Photo is the face image (JPEG or JPEG 2000) with its size, as
+	// NewFaceImageFromPhoto reads it.
+	Photo *FaceImage
+	// AAPublicKey goes into DG15; nil leaves Active Authentication out.
+	AAPublicKey crypto.PublicKey
+	// CAPublicKey goes into DG14 (Chip Authentication, ECDH with AES-128
+	// secure messaging); nil leaves Chip Authentication out.
+	CAPublicKey *ecdsa.PublicKey
+	// PACE lists the PACEInfos EF.CardAccess offers; nil offers the
+	// CCCD's own (DefaultCCCDPACE); NoPACE writes no EF.CardAccess (a
+	// BAC-only card).
+	PACE   []SecurityInfo
+	NoPACE bool
+	// Hash is the data-group hash algorithm (SHA-256 when zero).
+	Hash crypto.Hash
+	Sign SODSignOptions
+}
+
+// Document is a chip's content ready to be written: every file by
+// identifier and the secret that opens it (the MRZ fields and the CAN).
+type Document struct {
+	Files  map[uint16][]byte
+	Secret Secret
+	Data   *CCCDData
+}
+
+// DefaultCCCDPACE is the PACE the CCCD chip offers: ECDH Generic Mapping
+// with AES-128 on brainpoolP256r1 (standardized domain parameters 13),
+// PACEInfo version 2 (9303-11 §9.2.1).
+var DefaultCCCDPACE = []SecurityInfo{NewPACEInfo(OIDPACEECDHGMAES128, 2, 13)}
+
+// BuildDocument encodes every file of a CCCD chip from a spec — EF.COM, DG1,
+// DG2, DG13, DG15 (with AA), DG14 (AA algorithm info for EC keys),
+// EF.CardAccess (with PACE), EF.SOD signed — and the secret that opens it:
+// the MRZ fields (document number = last 9 digits of the ID number) and the
+// CAN (its last 6 digits, or the record's own CAN).
+func BuildDocument(spec DocumentSpec) (*Document, error) {
+	data, err := NewCCCDData(spec.Holder)
+	if err != nil {
+		return nil, err
+	}
+	dgs := map[int][]byte{}
+	if dgs[1], err = data.DG1.Encode(); err != nil {
+		return nil, err
+	}
+	if dgs[13], err = data.DG13.Encode(); err != nil {
+		return nil, err
+	}
+	if spec.Photo == nil || len(spec.Photo.Image) == 0 {
+		return nil, errors.New("photo: missing")
+	}
+	img := *spec.Photo
+	switch spec.Holder.Sex {
+	case citizen.Male:
+		img.Gender = GenderMale
+	case citizen.Female:
+		img.Gender = GenderFemale
+	default:
+		img.Gender = GenderUnspecified
+	}
+	dg2 := &DG2{Faces: []FaceTemplate{NewFaceTemplate(&FaceRecord{Images: []FaceImage{img}})}}
+	if dgs[2], err = dg2.Encode(); err != nil {
+		return nil, err
+	}
+	if spec.AAPublicKey != nil {
+		dg15, err := NewDG15(spec.AAPublicKey)
+		if err != nil {
+			return nil, err
+		}
+		if dgs[15], err = dg15.Encode(); err != nil {
+			return nil, err
+		}
+	}
+	var infos SecurityInfos
+	if spec.CAPublicKey != nil {
+		pk, err := NewChipAuthenticationPublicKeyInfo(spec.CAPublicKey, nil)
+		if err != nil {
+			return nil, err
+		}
+		infos = append(infos, SecurityInfo{Kind: SecurityInfoChipAuthentication, Protocol: OIDCAECDHAES128, Version: 1, ParameterID: -1}, pk)
+	}
+	if _, ok := spec.AAPublicKey.(*ecdsa.PublicKey); ok {
+		// ECDSA AA names its signature algorithm (ecdsa-with-SHA256) in
+		// DG14 (§6.1).
+		infos = append(infos, SecurityInfo{Kind: SecurityInfoActiveAuthentication, Protocol: OIDActiveAuthentication, Version: 1, ParameterID: -1, SignatureAlgorithm: asn1.ObjectIdentifier{1, 2, 840, 10045, 4, 3, 2}})
+	}
+	if len(infos) > 0 {
+		if dgs[14], err = (&DG14{Infos: infos}).Encode(); err != nil {
+			return nil, err
+		}
+	}
+	h := spec.Hash
+	if h == 0 {
+		h = crypto.SHA256
+	}
+	lds, err := BuildLDS(dgs, h)
+	if err != nil {
+		return nil, err
+	}
+	sod, err := SignSOD(lds.SecurityObject, spec.Sign)
+	if err != nil {
+		return nil, err
+	}
+	files := map[uint16][]byte{FIDCOM: lds.COM, FIDSOD: sod}
+	for n, b := range dgs {
+		files[DGFileID(n)] = b
+	}
+	if !spec.NoPACE {
+		pace := spec.PACE
+		if pace == nil {
+			pace = DefaultCCCDPACE
+		}
+		ca, err := (&CardAccess{Infos: pace}).Encode()
+		if err != nil {
+			return nil, err
+		}
+		files[FIDCardAccess] = ca
+	}
+	m := data.MRZ
+	return &Document{
+		Files:  files,
+		Secret: Secret{DocumentNumber: m.DocumentNumber, DateOfBirth: m.DateOfBirth, DateOfExpiry: m.DateOfExpiry, CAN: spec.Holder.CAN()},
+		Data:   data,
+	}, nil
+}

@@ -1,0 +1,133 @@
+package verify
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"golang.org/x/text/language"
+
+	"github.com/cccd-vn/cccd/lds"
+)
+
+// passiveAuthentication checks EF.SOD (ICAO 9303-11 §5.1): the data-group
+// hashes, the signature, the Document Signer's chain to a trusted CSCA (or,
+// with Options.DocumentSigner, that it is that very certificate), validity,
+// revocation and the CSCA's country.
+func passiveAuthentication(rep *Report, f *document, dg1 *lds.DG1, opt Options, now time.Time) {
+	trust := opt.Trust
+	if f.sod == nil {
+		rep.add("sod.parse", Fail, "EF.SOD could not be read: the data cannot be authenticated")
+		return
+	}
+	sod, err := lds.ParseSOD(f.sod)
+	if err != nil {
+		rep.add("sod.parse", Fail, "EF.SOD does not parse: %v", err)
+		return
+	}
+	var t lds.Trust
+	if trust != nil {
+		t = trust.Trust()
+	}
+	if opt.DocumentSigner != nil {
+		t.DocumentSigners = append(t.DocumentSigners, opt.DocumentSigner)
+	}
+	r := sod.Verify(f.dgs, t, now)
+	for _, d := range r.DataGroups {
+		name := fmt.Sprintf("dg%d.hash", d.DG)
+		switch d.Status {
+		case lds.DGVerified:
+			rep.add(name, Pass, "DG%d matches its hash in EF.SOD", d.DG)
+		case lds.DGMismatch:
+			rep.add(name, Fail, "DG%d does not match its hash in EF.SOD: changed after signing", d.DG)
+		case lds.DGNotRead:
+			why := "not read"
+			if f.denied[d.DG] {
+				why = "access denied by the chip (needs EAC)"
+			}
+			rep.add(name, Skip, "DG%d listed in EF.SOD, %s", d.DG, why)
+		case lds.DGNotInSOD:
+			rep.add(name, Fail, "DG%d is on the chip but not in EF.SOD: added after signing", d.DG)
+		}
+	}
+	one := func(name string, err error, ok string) {
+		if err == nil {
+			rep.add(name, Pass, "%s", ok)
+		} else {
+			rep.add(name, Fail, "%v", err)
+		}
+	}
+	one("sod.content_type", r.ContentType, "content type is the LDS security object")
+	one("sod.message_digest", r.MessageDigest, "message digest matches the security object")
+	one("sod.signature", r.Signature, "Document Signer signature verifies")
+	switch {
+	case opt.DocumentSigner != nil:
+		if r.DocumentSigner != nil && r.DocumentSigner.Equal(opt.DocumentSigner) {
+			rep.add("sod.chain", Pass, "signed by the Document Signer in use (serial %s)", opt.DocumentSigner.SerialNumber.Text(16))
+		} else {
+			rep.add("sod.chain", Fail, "EF.SOD is not signed by the Document Signer in use (serial %s)", opt.DocumentSigner.SerialNumber.Text(16))
+		}
+	case trust == nil || len(trust.CSCAs) == 0:
+		rep.add("sod.chain", Fail, "no trusted CSCA: give --trust with the issuing country's CSCA or master list")
+	default:
+		one("sod.chain", r.Chain, "Document Signer issued by a trusted CSCA")
+	}
+	one("sod.validity", r.Validity, "certificates valid at "+now.Format("2006-01-02"))
+	switch {
+	case opt.DocumentSigner != nil && r.CSCA == nil:
+		rep.add("sod.revocation", Skip, "the Document Signer in use is trusted as it is")
+	case r.Revocation == nil:
+		rep.add("sod.revocation", Pass, "Document Signer not revoked (CRL checked)")
+	case errors.Is(r.Revocation, pkiErrNoCRL):
+		rep.add("sod.revocation", Warn, "no CRL of the CSCA in the trust store: revocation not checked")
+	default:
+		rep.add("sod.revocation", Fail, "%v", r.Revocation)
+	}
+	if r.DocumentSigner != nil {
+		rep.Signer = &Signer{Subject: r.DocumentSigner.Subject.String(), Serial: r.DocumentSigner.SerialNumber.Text(16),
+			NotBefore: r.DocumentSigner.NotBefore.Format(time.RFC3339), NotAfter: r.DocumentSigner.NotAfter.Format(time.RFC3339)}
+	}
+	// A CSCA may sign only for its own country (ICAO 9303-12 §5): a
+	// rogue CSCA in the store must not make a VNM card genuine.
+	if r.CSCA != nil && rep.Signer != nil {
+		rep.Signer.CSCA = r.CSCA.Subject.String()
+	}
+	switch {
+	case r.CSCA == nil && opt.DocumentSigner != nil:
+		rep.add("sod.country", Skip, "the Document Signer in use is trusted as it is")
+	case r.CSCA == nil:
+		rep.add("sod.country", Skip, "no trusted CSCA found for the Document Signer")
+	case dg1 == nil:
+		rep.add("sod.country", Fail, "no DG1 to compare the issuing state with")
+	default:
+		c := ""
+		if len(r.CSCA.Subject.Country) > 0 {
+			c = strings.ToUpper(r.CSCA.Subject.Country[0])
+		}
+		if alpha2(dg1.MRZ.IssuingState) == c {
+			rep.add("sod.country", Pass, "CSCA country %s matches the issuing state %s", c, dg1.MRZ.IssuingState)
+		} else {
+			rep.add("sod.country", Fail, "CSCA of country %q signed a document of issuing state %s", c, dg1.MRZ.IssuingState)
+		}
+	}
+}
+
+// alpha2 maps an ICAO 9303-3 §5 issuing-state code to the ISO 3166-1
+// alpha-2 code a CSCA certificate carries (ICAO 9303-12 §7.1.1): ISO
+// alpha-3 through the CLDR region table, plus ICAO's own codes.
+func alpha2(state string) string {
+	s := strings.ToUpper(strings.Trim(state, "<"))
+	switch s {
+	case "D":
+		return "DE"
+	case "GBD", "GBN", "GBO", "GBP", "GBS":
+		return "GB"
+	case "UTO":
+		return "UT" // ICAO's test state Utopia
+	}
+	if r, err := language.ParseRegion(s); err == nil && len(s) == 3 && r.IsCountry() {
+		return r.String()
+	}
+	return s
+}
