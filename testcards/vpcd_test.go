@@ -10,8 +10,8 @@ import (
 
 	"github.com/cccd-vn/cccd/apdu"
 	"github.com/cccd-vn/cccd/apdu/pcsc"
-	"github.com/cccd-vn/cccd/testcards/pcsctest"
 	"github.com/cccd-vn/cccd/testcards"
+	"github.com/cccd-vn/cccd/testcards/pcsctest"
 )
 
 func pattern(n int) []byte {

@@ -5,9 +5,9 @@ import (
 
 	"github.com/cccd-vn/cccd/apdu"
 	"github.com/cccd-vn/cccd/apdu/pcsc"
-	"github.com/cccd-vn/cccd/testcards/pcsctest"
 	"github.com/cccd-vn/cccd/lds"
 	"github.com/cccd-vn/cccd/testcards"
+	"github.com/cccd-vn/cccd/testcards/pcsctest"
 	"github.com/cccd-vn/cccd/verify"
 )
 
