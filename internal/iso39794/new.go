@@ -3,6 +3,7 @@ package iso39794
 import (
 	"bytes"
 	"fmt"
+	"time"
 )
 
 // Magic bytes of the image formats: the JPEG SOI marker and the first
@@ -121,4 +122,32 @@ func (f *FaceImageDataBlock) String() string {
 		s += fmt.Sprintf(", representation %d: %v %dx%d, %d bytes", p.ID, fm, w, h, len(p.Image()))
 	}
 	return s
+}
+
+// NewDateTime is the DateTimeBlock of t (in t's location), to the
+// millisecond.
+func NewDateTime(t time.Time) *DateTime {
+	v := func(x int) *int64 { y := int64(x); return &y }
+	return &DateTime{
+		Year: int64(t.Year()), Month: v(int(t.Month())), Day: v(t.Day()),
+		Hour: v(t.Hour()), Minute: v(t.Minute()), Second: v(t.Second()),
+		Millisecond: v(t.Nanosecond() / 1e6),
+	}
+}
+
+// Time is the instant of a DateTimeBlock in UTC (which the block does not
+// state), the absent fields taken as their lowest value; false if the
+// block does not give at least the year, month and day.
+func (d *DateTime) Time() (time.Time, bool) {
+	if d == nil || d.Month == nil || d.Day == nil {
+		return time.Time{}, false
+	}
+	get := func(p *int64) int {
+		if p == nil {
+			return 0
+		}
+		return int(*p)
+	}
+	return time.Date(int(d.Year), time.Month(*d.Month), int(*d.Day), get(d.Hour), get(d.Minute), get(d.Second),
+		get(d.Millisecond)*1e6, time.UTC), true
 }
