@@ -106,6 +106,17 @@ func EncodingFromBDB(value []byte) Encoding {
 	return EncodingUnknown
 }
 
+// Detect tells a DG2 face's encoding from both its biometric header
+// (format owner and type values) and its data block's value. The data
+// block decides when its first bytes are recognised — they are what a
+// parser will meet — and the header otherwise.
+func Detect(formatOwner, formatType, bdbValue []byte) Encoding {
+	if e := EncodingFromBDB(bdbValue); e != EncodingUnknown {
+		return e
+	}
+	return EncodingFromHeader(formatOwner, formatType)
+}
+
 // ParseBDB parses the value of a 39794-5 biometric data block (7F2E): the
 // A1 data object holding the FaceImageDataBlock, nothing after it.
 func ParseBDB(value []byte) (*FaceImageDataBlock, error) {

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/hex"
 	"errors"
+	"fmt"
 	"image"
 	"image/color"
 	"image/jpeg"
@@ -232,4 +233,47 @@ func TestErrorType(t *testing.T) {
 	if !errors.As(err, &e) {
 		t.Fatalf("%T %v", err, err)
 	}
+}
+
+func TestDetect(t *testing.T) {
+	owner, typ39, typ19 := []byte{1, 1}, []byte{0, 0x2a}, []byte{0, 8}
+	bdb := el(0xa1, mustHex(t, stripComments(minimal)))
+	fac := []byte("FAC\x00010\x00")
+	for _, c := range []struct {
+		name     string
+		typ, bdb []byte
+		want     Encoding
+	}{
+		{"39794 header and block", typ39, bdb, Encoding39794},
+		{"19794 header, 39794 block", typ19, bdb, Encoding39794},
+		{"39794 header, FAC block", typ39, fac, Encoding19794},
+		{"header only", typ39, []byte{0xff}, Encoding39794},
+		{"neither", []byte{0, 9}, []byte{0xff}, EncodingUnknown},
+	} {
+		if got := Detect(owner, c.typ, c.bdb); got != c.want {
+			t.Errorf("%s: %v, want %v", c.name, got, c.want)
+		}
+	}
+}
+
+// Example_dg2 shows what a DG2 wrapper writes for a 39794-5 face: the
+// biometric header's format owner and type, and the 7F2E data block.
+func Example_dg2() {
+	f, err := NewJPEG(fakeJPEG, 2, 3)
+	if err != nil {
+		panic(err)
+	}
+	value, err := f.EncodeBDB() // the value of the 7F2E data object
+	if err != nil {
+		panic(err)
+	}
+	fmt.Printf("87 %04X, 88 %04X, BDB %X: % X…\n", FormatOwnerSC37, FormatType39794Face, BDBTag39794, value[:4])
+	g, err := ParseBDB(value)
+	if err != nil {
+		panic(err)
+	}
+	fmt.Println(g)
+	// Output:
+	// 87 0101, 88 002A, BDB 7F2E: A1 38 65 36…
+	// ISO/IEC 39794-5 generation 3/2019, representation 0: jpeg 2x3, 8 bytes
 }
