@@ -52,12 +52,22 @@ func (p *Representation) encode(b *cryptobyte.Builder, path string) {
 		addInt(b, 0, p.ID)
 		ipath := join(path, "imageRepresentation")
 		b.AddASN1(cons(1), func(b *cryptobyte.Builder) {
+			n := 0
+			for _, set := range []bool{p.Image2D != nil, p.Shape3DRaw != nil, p.ImageExtensionRaw != nil} {
+				if set {
+					n++
+				}
+			}
 			switch {
-			case p.Image2D != nil && p.ImageExtensionRaw != nil:
-				b.SetError(errAt(ipath, "both a 2D image and an extensionBlock alternative"))
+			case n > 1:
+				b.SetError(errAt(ipath, "more than one of Image2D, Shape3DRaw and ImageExtensionRaw"))
 			case p.Image2D != nil:
 				b.AddASN1(cons(0), func(b *cryptobyte.Builder) {
 					p.Image2D.encode(b, join(ipath, "imageRepresentation2DBlock"))
+				})
+			case p.Shape3DRaw != nil:
+				b.AddASN1(cons(0), func(b *cryptobyte.Builder) {
+					addRaw(b, 1, p.Shape3DRaw, join(ipath, "shapeRepresentation3DBlock"))
 				})
 			case p.ImageExtensionRaw != nil:
 				addRaw(b, 1, p.ImageExtensionRaw, join(ipath, "extensionBlock"))

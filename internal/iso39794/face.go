@@ -75,8 +75,11 @@ type Representation struct {
 	// ImageRepresentation ::= CHOICE { base [0] ImageRepresentationBase,
 	// extensionBlock [1] ImageRepresentationExtensionBlock } with
 	// ImageRepresentationBase ::= CHOICE { imageRepresentation2DBlock [0]
-	// ... }. Exactly one of Image2D and ImageExtensionRaw is set.
+	// ..., shapeRepresentation3DBlock [1] ... } (the 3D alternative is in
+	// ISO/IEC 39794-5, not in the ICAO profile). Exactly one of Image2D,
+	// Shape3DRaw and ImageExtensionRaw is set.
 	Image2D           *Image2D
+	Shape3DRaw        []byte // contents of base: shapeRepresentation3DBlock [1]
 	ImageExtensionRaw []byte // contents of extensionBlock [1]
 
 	CaptureDateTime     *DateTime
@@ -378,14 +381,23 @@ func parseImageRepresentation(s cryptobyte.String, path string, p *Representatio
 	}
 	if ok {
 		br := newReader(base, join(path, "base"))
-		v, err := br.req(0, true, "imageRepresentation2DBlock")
+		v, ok, err := br.opt(0, true, "imageRepresentation2DBlock")
 		if err != nil {
 			return err
 		}
-		if err := br.end(); err != nil {
-			return err
+		if ok {
+			if p.Image2D, err = parseImage2D(v, join(path, "imageRepresentation2DBlock")); err != nil {
+				return err
+			}
+		} else {
+			if p.Shape3DRaw, err = br.optRaw(1, "shapeRepresentation3DBlock"); err != nil {
+				return err
+			}
+			if p.Shape3DRaw == nil {
+				return br.errf("expected imageRepresentation2DBlock [0] or shapeRepresentation3DBlock [1] (found %s)", br.next())
+			}
 		}
-		if p.Image2D, err = parseImage2D(v, join(path, "imageRepresentation2DBlock")); err != nil {
+		if err := br.end(); err != nil {
 			return err
 		}
 	} else {

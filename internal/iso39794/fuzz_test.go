@@ -15,7 +15,7 @@ func FuzzParse(f *testing.F) {
 	f.Add(all)
 	f.Add(mustHex(f, stripComments(minimal)))
 	f.Add(el(0xa1, all))
-	f.Add(block(rep(in(0, 0), image2D(jpegFormat, ctx(7, in(0, 2), in(1, 3)))), rep(in(0, 1), ctx(1, ctx(1)))))
+	f.Add(block(rep(in(0, 0), image2D(jpegFormat, ctx(7, in(0, 2), in(1, 3)))), rep(in(0, 1), ctx(1, ctx(1))), rep(in(0, 2), ctx(1, ctx(0, ctx(1, el(0x30)))))))
 	f.Add([]byte("FAC\x00010\x00"))
 	f.Fuzz(func(t *testing.T, b []byte) {
 		EncodingFromBDB(b)

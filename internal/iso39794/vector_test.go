@@ -204,3 +204,25 @@ func TestAllFieldsVector(t *testing.T) {
 		t.Fatalf("BDB round trip: %v", err)
 	}
 }
+
+// TestOtherAlternatives: a 3D shape representation and an image
+// representation extension block are kept verbatim.
+func TestOtherAlternatives(t *testing.T) {
+	shape := el(0x30, el(0x04, []byte("3D")))
+	ext := el(0x80, []byte{0x01})
+	b := block(rep(in(0, 0), ctx(1, ctx(0, ctx(1, shape)))), rep(in(0, 1), ctx(1, ctx(1, ext))))
+	f, err := Parse(b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := f.Representations
+	if r[0].Image2D != nil || !bytes.Equal(r[0].Shape3DRaw, shape) || !bytes.Equal(r[1].ImageExtensionRaw, ext) {
+		t.Fatalf("%+v", r)
+	}
+	if _, ok := r[0].Format(); ok || r[0].Image() != nil {
+		t.Error("a 3D representation reports a 2D format or image")
+	}
+	if out, err := f.Encode(); err != nil || !bytes.Equal(out, b) {
+		t.Fatalf("not byte-exact: %v", err)
+	}
+}
