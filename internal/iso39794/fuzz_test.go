@@ -49,6 +49,7 @@ func FuzzParse(f *testing.F) {
 			r.Format()
 			r.Size()
 			r.CaptureDateTime.Time()
+			r.Identity()
 		}
 	})
 }

@@ -183,6 +183,10 @@ func TestAllFieldsVector(t *testing.T) {
 	if !reflect.DeepEqual(f, want) {
 		t.Fatalf("parsed\n%+v\nwant\n%+v", f.Representations[0], want.Representations[0])
 	}
+	id, err := f.Representations[0].Identity()
+	if err != nil || id.Gender.Value != GenderFemale || id.EyeColour.Value != 3 || id.HairColour.Value != 5 || *id.SubjectHeight != 1786 {
+		t.Errorf("identity %+v %v", id, err)
+	}
 	tm, ok := f.Representations[0].CaptureDateTime.Time()
 	if !ok || !tm.Equal(time.Date(2024, 1, 20, 13, 23, 9, 908e6, time.UTC)) {
 		t.Errorf("capture time %v %v", tm, ok)
