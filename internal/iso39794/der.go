@@ -116,7 +116,7 @@ func (r *reader) req(n uint8, constructed bool, name string) (cryptobyte.String,
 }
 
 // optInt reads the INTEGER or ENUMERATED field [n] if present; its
-// contents are a DER two's complement integer (X.690 §8.3, §10.2) that
+// contents are a DER two's complement integer, minimal (X.690 §8.3.2), that
 // must fit an int64.
 func (r *reader) optInt(n uint8, name string) (*int64, error) {
 	r.last = n

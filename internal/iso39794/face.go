@@ -9,7 +9,8 @@
 // ID-ICAO-ISO-IEC-39794-5-ed-1-v1, published by ICAO TRIP / ISO WG3).
 // Fields this package does not interpret are kept verbatim, and unknown
 // extension additions are kept as RawElement, so that Parse followed by
-// Encode gives back the same bytes for any DER input.
+// Encode gives back the same bytes for any input Parse accepts (it
+// accepts DER only).
 package iso39794
 
 import (

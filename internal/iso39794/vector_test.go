@@ -49,6 +49,15 @@ func dateTime(n byte, v ...int64) []byte {
 	return ctx(n, parts...)
 }
 
+// Published 39794-5 DG2 samples exist — ICAO TRIP/ISO WG3's
+// github.com/ICAO-TRIP-ISO-WG3/39794-5-AP (as copied into gmrtd's
+// document/iso39794/test_data/ICAO_39794_5_AP_{MandFields,AllFields}.dat
+// and ICAO_39794_5_AP_DG2_*.dat), JMRTD's
+// lds/dg2/iso39794/sample-39794-5-ed-1-v1.der and tsemrtd's
+// tests/dgs/EF_DG2_ISO39794_full.bin (format type 002A) — but only as
+// binary files, which could not be fetched when this was written; they
+// belong in testdata here (parse → encode byte-exact) once copied in.
+
 // allFields is a FaceImageDataBlock with every field of the ICAO
 // application profile's module filled, with the values of JMRTD's
 // "silver all fields" DG2 test (ISO39794DG2FileTest.testReconstructSilverAllDataset,
