@@ -12,6 +12,8 @@ func (c *Certificate) String() string {
 	var b strings.Builder
 	kind := c.Role().String()
 	switch {
+	case c.Role() == RoleTerminal && c.CHAT.IsInspectionSystem():
+		kind = "inspection system"
 	case c.Role() == RoleCVCA && c.IsSelfSigned():
 		kind += " (self-signed)"
 	case c.Role() == RoleCVCA:

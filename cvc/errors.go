@@ -3,6 +3,7 @@ package cvc
 import (
 	"errors"
 	"fmt"
+	"strings"
 )
 
 // ErrMalformed is wrapped by every ParseError.
@@ -63,11 +64,14 @@ type ChainError struct {
 }
 
 func (e *ChainError) Error() string {
-	where := fmt.Sprintf("certificate %d (%s)", e.Index, e.CHR)
+	where := fmt.Sprintf("certificate %d", e.Index)
 	if e.Index < 0 {
-		where = "trust point (" + e.CHR + ")"
+		where = "trust point"
 	}
-	msg := where + ": " + e.Err.Error()
+	if e.CHR != "" {
+		where += " (" + e.CHR + ")"
+	}
+	msg := "cvc: " + where + ": " + strings.TrimPrefix(e.Err.Error(), "cvc: ")
 	if e.Detail != "" {
 		msg += ": " + e.Detail
 	}

@@ -279,7 +279,7 @@ func readPublicKey(r *apdu.TLVReader) (PublicKey, error) {
 		return PublicKey{}, err
 	}
 	k := PublicKey{Algorithm: AlgorithmFromOID(oid)}
-	// readUint reads a mandatory non-empty value.
+	// readVal reads a mandatory non-empty value.
 	readVal := func(tag apdu.Tag, name string, out *[]byte) error {
 		if !v.ReadBytes(tag, out) {
 			return malformed(obj, "missing %s (%s)", name, tag)

@@ -31,7 +31,7 @@ func TestNewTestChain(t *testing.T) {
 			t.Error(err)
 		}
 		s := ch.IS.String()
-		for _, want := range []string{"terminal", "VNIS00001", "VNDV00001", "2026-03-14 to 2026-04-13", "read DG3 (fingerprint), read DG4 (iris)", "inherited"} {
+		for _, want := range []string{"inspection system", "VNIS00001", "VNDV00001", "2026-03-14 to 2026-04-13", "read DG3 (fingerprint), read DG4 (iris)", "inherited"} {
 			if !strings.Contains(s, want) {
 				t.Errorf("description lacks %q:\n%s", want, s)
 			}
