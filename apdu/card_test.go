@@ -5,6 +5,7 @@ import (
 	"errors"
 	"strings"
 	"testing"
+	"time"
 )
 
 // script is a Transport that expects an exact sequence of commands and
@@ -199,5 +200,58 @@ func TestTraceRedactsData(t *testing.T) {
 	c.Send(Command{INS: 0xB0, Ne: 4})
 	if !strings.Contains(buf.String(), "DEADBEEF 9000") {
 		t.Fatalf("trace with data:\n%s", buf.String())
+	}
+}
+
+// empty61 answers 61xx without any data, forever: the loop must end by
+// rounds, not bytes.
+type empty61 struct{ n int }
+
+func (e *empty61) Transmit([]byte) ([]byte, error) { e.n++; return []byte{0x61, 0x10}, nil }
+
+func TestCardEmpty61xxEndsByRounds(t *testing.T) {
+	e := &empty61{}
+	_, err := NewCard(e).Transmit(Command{INS: 0xB0, Ne: 16})
+	if !errors.Is(err, ErrResponseTooLong) {
+		t.Fatalf("err %v, want ErrResponseTooLong", err)
+	}
+	if e.n > maxGetResponseRounds+1 {
+		t.Fatalf("%d APDUs sent", e.n)
+	}
+}
+
+// hang never answers until released.
+type hang struct{ release chan struct{} }
+
+func (h hang) Transmit([]byte) ([]byte, error) { <-h.release; return []byte{0x90, 0x00}, nil }
+
+func TestCardDeadline(t *testing.T) {
+	h := hang{release: make(chan struct{})}
+	defer close(h.release)
+	c := NewCard(h)
+	c.SetLimits(Limits{Deadline: time.Now().Add(50 * time.Millisecond)})
+	if _, err := c.Transmit(Command{INS: 0xB0, Ne: 1}); !errors.Is(err, ErrTimeout) {
+		t.Fatalf("err %v, want ErrTimeout", err)
+	}
+	// The hung command still holds the transport: no other is sent.
+	if _, err := c.Transmit(Command{INS: 0xB0, Ne: 1}); !errors.Is(err, ErrTimeout) {
+		t.Fatalf("second command: %v", err)
+	}
+}
+
+func TestCardAPDUBudget(t *testing.T) {
+	s := &script{t: t}
+	for i := 0; i < 3; i++ {
+		s.steps = append(s.steps, [2]string{"00B0000001", "AA9000"})
+	}
+	c := NewCard(s)
+	c.SetLimits(Limits{MaxAPDUs: 3})
+	for i := 0; i < 3; i++ {
+		if _, err := c.Send(Command{INS: 0xB0, Ne: 1}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := c.Send(Command{INS: 0xB0, Ne: 1}); !errors.Is(err, ErrBudget) {
+		t.Fatalf("fourth APDU: %v, want ErrBudget", err)
 	}
 }

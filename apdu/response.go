@@ -202,3 +202,16 @@ var (
 func IsUnsupported(err error) bool {
 	return errors.Is(err, ErrINSNotSupported) || errors.Is(err, ErrCLANotSupported) || errors.Is(err, ErrFunctionNotSupported)
 }
+
+// IsTransport reports whether err is a failure to exchange with the card —
+// the reader, the link, a removed card, a timeout, a budget, an answer too
+// short to hold a status word — rather than an answer of the card (a
+// status word) or the verdict of secure messaging on it. Nothing about the
+// card can be concluded from such an error.
+func IsTransport(err error) bool {
+	if err == nil {
+		return false
+	}
+	var se *StatusError
+	return !errors.As(err, &se) && !errors.Is(err, ErrSM)
+}

@@ -77,6 +77,25 @@ func (c *Card) SetChainSize(n int) {
 	c.chunk = n
 }
 
+// Limits bound what a card may cost: a card that never answers, or answers
+// in ever smaller pieces, must end a session with an error instead of
+// holding a counter forever.
+type Limits struct {
+	// Deadline ends the session: an APDU not answered by then fails with
+	// ErrTimeout, and so does every later one. Zero: none.
+	Deadline time.Time
+	// MaxAPDUs bounds the APDUs on the wire (GET RESPONSE and resends
+	// included); one more fails with ErrBudget. Zero: none.
+	MaxAPDUs int
+}
+
+// SetLimits sets the session's limits (see Limits); the APDU count starts
+// from the APDUs sent so far.
+func (c *Card) SetLimits(l Limits) {
+	c.wire.limits = l
+	c.wire.base = c.wire.stats.APDUs
+}
+
 // Stats returns what has crossed the wire so far.
 func (c *Card) Stats() Stats { return c.wire.stats }
 
@@ -146,24 +165,78 @@ func (c *Card) exchange(cmd Command) (Response, error) {
 	return r, nil
 }
 
-// maxGetResponse bounds the GET RESPONSE loop: a card that keeps saying
-// 61xx beyond any real response size is broken, not generous.
-const maxGetResponse = 1 << 20
+// maxGetResponse bounds the GET RESPONSE loop in bytes, and
+// maxGetResponseRounds in rounds (an extended answer of 65536 bytes takes
+// 257 rounds of 256): a card that keeps saying 61xx — with or without data
+// — beyond any real response is broken, not generous.
+const (
+	maxGetResponse       = 1 << 20
+	maxGetResponseRounds = 300
+)
 
 // ErrResponseTooLong reports a card that never stops sending 61xx.
-var ErrResponseTooLong = errors.New("card keeps announcing more response data (61xx) beyond 1 MiB")
+var ErrResponseTooLong = errors.New("card keeps announcing more response data (61xx) without end")
 
-// wire owns the 61xx and 6Cxx handling of ISO/IEC 7816-4 §5.3.4 and
-// counts the traffic; it sits right above the Transport.
+// ErrTimeout reports a card that did not answer within the session's
+// deadline (Limits.Deadline).
+var ErrTimeout = errors.New("the card did not answer in time")
+
+// ErrBudget reports a session that went over its APDU budget
+// (Limits.MaxAPDUs).
+var ErrBudget = errors.New("the card needs more APDUs than any genuine card would (APDU budget exceeded)")
+
+// wire owns the 61xx and 6Cxx handling of ISO/IEC 7816-4 §5.3.4, counts
+// the traffic and enforces the limits; it sits right above the Transport.
 type wire struct {
-	t     Transport
-	stats Stats
+	t      Transport
+	stats  Stats
+	limits Limits
+	base   int // APDUs sent before the limits were set
+	// hung is set once a Transmit overran the deadline: that call still
+	// holds the transport, so no other may start.
+	hung bool
+}
+
+type transmitResult struct {
+	out []byte
+	err error
 }
 
 func (w *wire) send(raw []byte) ([]byte, error) {
+	if w.hung {
+		return nil, fmt.Errorf("%w (an earlier command is still unanswered)", ErrTimeout)
+	}
+	if w.limits.MaxAPDUs > 0 && w.stats.APDUs-w.base >= w.limits.MaxAPDUs {
+		return nil, fmt.Errorf("%w: %d APDUs", ErrBudget, w.limits.MaxAPDUs)
+	}
 	w.stats.APDUs++
 	w.stats.BytesSent += len(raw)
-	out, err := w.t.Transmit(raw)
+	var out []byte
+	var err error
+	if d := w.limits.Deadline; d.IsZero() {
+		out, err = w.t.Transmit(raw)
+	} else {
+		left := time.Until(d)
+		if left <= 0 {
+			return nil, ErrTimeout
+		}
+		// The transport may block for good (a card that never answers,
+		// a reader that hangs): wait for it in another goroutine.
+		done := make(chan transmitResult, 1)
+		go func() {
+			o, e := w.t.Transmit(raw)
+			done <- transmitResult{o, e}
+		}()
+		timer := time.NewTimer(left)
+		select {
+		case r := <-done:
+			timer.Stop()
+			out, err = r.out, r.err
+		case <-timer.C:
+			w.hung = true
+			return nil, ErrTimeout
+		}
+	}
 	w.stats.BytesReceived += len(out)
 	if err == nil && len(out) < 2 {
 		err = fmt.Errorf("%w: response of %d bytes has no status word", ErrMalformed, len(out))
@@ -199,7 +272,10 @@ func (w *wire) Transmit(raw []byte) ([]byte, error) {
 	// 61xx: more data waits; fetch it with GET RESPONSE on the same
 	// logical channel until the card gives a final status.
 	data := append([]byte(nil), out[:len(out)-2]...)
-	for sw1 == 0x61 {
+	for rounds := 0; sw1 == 0x61; rounds++ {
+		if rounds == maxGetResponseRounds {
+			return nil, ErrResponseTooLong
+		}
 		get := []byte{raw[0] & 0x03, 0xC0, 0x00, 0x00, sw2}
 		if out, err = w.send(get); err != nil {
 			return nil, err

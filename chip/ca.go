@@ -62,7 +62,9 @@ func CAFromDG14(d *lds.DG14) (CAParams, bool, error) {
 	if p.Key == nil {
 		return p, false, nil
 	}
-	p.Protocol = lds.OIDCAECDHAES128
+	// Without a ChipAuthenticationInfo the protocol is 3DES (ICAO 9303-11
+	// §9.2.5, BSI TR-03110-3 A.1.1.2); some French chips rely on it.
+	p.Protocol = lds.OIDCAECDH3DES
 	for _, si := range d.Infos.Of(lds.SecurityInfoChipAuthentication) {
 		if p.KeyID == nil || si.KeyID == nil || si.KeyID.Cmp(p.KeyID) == 0 {
 			p.Protocol = si.Protocol
@@ -84,12 +86,21 @@ func ecPoint(pub *ecdsa.PublicKey) []byte {
 // ChipAuthenticate runs Chip Authentication on a card whose secure
 // messaging is up (after BAC or PACE) and restarts it with the new keys.
 // It then reads the first bytes of EF.COM under them: only the genuine
-// chip can answer.
+// chip can answer. A refusal of the key agreement or an answer that fails
+// secure messaging under the new keys wraps ErrCAFailed; a transport
+// failure (apdu.IsTransport) is returned as it is: nothing is proven
+// either way.
 func ChipAuthenticate(card *apdu.Card, p CAParams, rnd io.Reader) error {
 	if err := StartChipAuthentication(card, p, rnd); err != nil {
-		return err
+		if apdu.IsTransport(err) {
+			return err
+		}
+		return fmt.Errorf("%w (%v)", ErrCAFailed, err)
 	}
 	if _, err := card.Send(apdu.Command{INS: 0xB0, P1: 0x9E, Ne: 4}); err != nil {
+		if apdu.IsTransport(err) {
+			return err
+		}
 		return fmt.Errorf("%w (%v)", ErrCAFailed, err)
 	}
 	return nil
@@ -141,4 +152,11 @@ func StartChipAuthentication(card *apdu.Card, p CAParams, rnd io.Reader) error {
 	}
 	card.SetChannel(sm)
 	return nil
+}
+
+// CheckCASupported reports whether this terminal can run the Chip
+// Authentication p names (ECDH with 3DES or AES secure messaging).
+func CheckCASupported(p CAParams) error {
+	_, err := caCipher(p.Protocol)
+	return err
 }

@@ -27,9 +27,28 @@ var ErrFileAccess = errors.New("the chip refuses access to this file")
 // evidence, not a reader failure).
 var ErrFileTruncated = errors.New("the file is shorter than its header says")
 
+// MaxFileSize is the largest LDS file read by default: far above any real
+// data group (a DG2 with a JPEG 2000 face is tens of KB), far below what a
+// lying length header could make a terminal fetch.
+const MaxFileSize = 512 * 1024
+
+// minAnswer is the smallest READ BINARY answer a working card gives: real
+// chips answer 223 bytes (short under secure messaging) or more.
+const minAnswer = 64
+
+// MaxReadRounds is how many READ BINARY a file of size bytes may take: one
+// per minAnswer bytes, and a few more.
+func MaxReadRounds(size int) int { return size/minAnswer + 8 }
+
+// ErrFileTooLarge reports a file whose header claims more than the
+// reader's MaxFileSize.
+var ErrFileTooLarge = fmt.Errorf("%w: the file's header claims more bytes than any LDS file holds", apdu.ErrBudget)
+
 // FileReader reads files from a card, remembering what the card takes.
 type FileReader struct {
-	card *apdu.Card
+	// MaxFileSize bounds a file's length (chip.MaxFileSize when zero).
+	MaxFileSize int
+	card        *apdu.Card
 	// extended: 0 not tried yet, 1 works, -1 refused.
 	extended int
 	// sfi: 0 not tried yet, 1 works, -1 refused.
@@ -64,7 +83,14 @@ func (r *FileReader) ReadFile(fid uint16) ([]byte, error) {
 	}
 	var data []byte
 	total := -1
+	// rounds bounds the READ BINARYs of one file: a card that answers in
+	// ever smaller pieces is broken or hostile, and must not cost the
+	// counter tens of thousands of APDUs.
+	rounds, maxRounds := 0, 16
 	for total < 0 || len(data) < total {
+		if rounds++; rounds > maxRounds {
+			return nil, fmt.Errorf("reading %s: %w: %d READ BINARY for %d bytes", name, apdu.ErrBudget, rounds-1, total)
+		}
 		want := r.chunk()
 		if total >= 0 {
 			want = min(want, total-len(data))
@@ -112,7 +138,15 @@ func (r *FileReader) ReadFile(fid uint16) ([]byte, error) {
 				}
 				return nil, fmt.Errorf("reading %s: the file does not start with a BER-TLV header", name)
 			}
+			limit := r.MaxFileSize
+			if limit <= 0 {
+				limit = MaxFileSize
+			}
+			if n > limit {
+				return nil, fmt.Errorf("reading %s: %w (%d bytes, at most %d)", name, ErrFileTooLarge, n, limit)
+			}
 			total = n
+			maxRounds = MaxReadRounds(total)
 		}
 	}
 	return data[:total], nil
@@ -225,7 +259,7 @@ func tlvTotalLength(b []byte) (int, bool) {
 
 func readErr(name string, err error) error {
 	if errors.Is(err, apdu.ErrSecurityStatus) {
-		return fmt.Errorf("reading %s: %w (%v)", name, ErrFileAccess, err)
+		return fmt.Errorf("reading %s: %w (%w)", name, ErrFileAccess, err)
 	}
 	return fmt.Errorf("reading %s: %w", name, err)
 }

@@ -331,3 +331,11 @@ func ParseDG2(b []byte) (*DG2, error) {
 	}
 	return d, nil
 }
+
+// FirstImage is the face image of the first face record, or nil.
+func (d *DG2) FirstImage() *FaceImage {
+	if len(d.Faces) == 0 || d.Faces[0].Record == nil || len(d.Faces[0].Record.Images) == 0 {
+		return nil
+	}
+	return &d.Faces[0].Record.Images[0]
+}

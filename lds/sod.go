@@ -8,6 +8,7 @@ import (
 	"sort"
 	"time"
 
+	"github.com/cccd-vn/cccd/apdu"
 	"github.com/cccd-vn/cccd/internal/cms"
 	"github.com/cccd-vn/cccd/pki"
 	"golang.org/x/crypto/cryptobyte"
@@ -223,6 +224,14 @@ func ParseSOD(b []byte) (*SOD, error) {
 	if len(sd.SignerInfos) == 0 {
 		return nil, ldsErr("EF.SOD", "no SignerInfo")
 	}
+	if len(sd.Certificates) > MaxSODCertificates {
+		return nil, fmt.Errorf("EF.SOD: %w: %d certificates, at most %d are looked at", ErrSODBudget, len(sd.Certificates), MaxSODCertificates)
+	}
+	for i, c := range sd.Certificates {
+		if len(c) > MaxSODCertificateSize {
+			return nil, fmt.Errorf("EF.SOD: %w: certificate %d is %d bytes, at most %d", ErrSODBudget, i+1, len(c), MaxSODCertificateSize)
+		}
+	}
 	obj, err := ParseLDSSecurityObject(sd.Content)
 	if err != nil {
 		return nil, err
@@ -235,6 +244,18 @@ func ParseSOD(b []byte) (*SOD, error) {
 	}
 	return s, nil
 }
+
+// Bounds on what EF.SOD may carry: a Document Signer certificate, maybe its
+// CSCA or a link certificate (ICAO 9303-10 §4.6.2.2). An SOD beyond them is
+// built to exhaust a terminal, and is not looked at.
+const (
+	MaxSODCertificates    = 16
+	MaxSODCertificateSize = 16 * 1024
+)
+
+// ErrSODBudget reports an EF.SOD beyond MaxSODCertificates or
+// MaxSODCertificateSize; it matches apdu.ErrBudget.
+var ErrSODBudget = fmt.Errorf("%w: EF.SOD carries more certificates than any genuine one", apdu.ErrBudget)
 
 // SODSignOptions describe the Document Signer signature of EF.SOD.
 type SODSignOptions struct {

@@ -252,10 +252,8 @@ func (p *Personalizer) writeQR(h *citizen.Holder) (string, error) {
 // validation has judged already, with warnings the operator saw.
 func authenticity(rep *verify.Report) error {
 	var failed []string
-	for _, c := range rep.Checks {
-		if c.Status == verify.Fail && !strings.HasPrefix(c.Name, "consistency.") && c.Name != "card.expiry" {
-			failed = append(failed, c.Name+": "+c.Detail)
-		}
+	for _, c := range rep.FailedIn(verify.Forged, verify.Cloned) {
+		failed = append(failed, c.Name+": "+c.Detail)
 	}
 	if len(failed) > 0 {
 		return errors.New(strings.Join(failed, "; "))

@@ -44,6 +44,24 @@ type Faults struct {
 	DelayMS int `json:"delay_ms,omitempty"`
 	// BadMAC corrupts the MAC of every protected response.
 	BadMAC bool `json:"bad_mac,omitempty"`
+	// Withhold makes the chip refuse files: SELECT of the file and READ
+	// BINARY by its short EF identifier answer SW (6A82 "not found",
+	// 6982 "security status"), as a copy that hides a file would.
+	Withhold []FileFault `json:"withhold,omitempty"`
+	// RawStatusWords answer chosen commands with a bare status word on
+	// the wire, outside secure messaging (e.g. an endless 61xx with no
+	// data for INS C0).
+	RawStatusWords []StatusFault `json:"raw_status_words,omitempty"`
+	// HangAfter makes the card fall silent at its Nth APDU after power-on:
+	// that command and every later one get no answer until the card is
+	// powered off.
+	HangAfter int `json:"hang_after,omitempty"`
+}
+
+// FileFault makes the chip answer SW to a file (FID in hex, e.g. "010F").
+type FileFault struct {
+	FID string `json:"fid"`
+	SW  string `json:"sw"`
 }
 
 // StatusFault answers SW to commands with instruction INS (hex, e.g.
@@ -52,6 +70,28 @@ type StatusFault struct {
 	INS  string `json:"ins,omitempty"`
 	APDU int    `json:"apdu,omitempty"`
 	SW   string `json:"sw"`
+}
+
+func (sf StatusFault) matches(ins byte, n int) bool {
+	return (sf.APDU == 0 || sf.APDU == n) && (sf.INS == "" || strings.EqualFold(sf.INS, fmt.Sprintf("%02X", ins)))
+}
+
+// withheld applies the Withhold faults to SELECT by file identifier and to
+// READ BINARY by short EF identifier.
+func (e *Emulator) withheld(cmd apdu.Command) (apdu.SW, bool) {
+	for _, w := range e.img.Faults.Withhold {
+		fid, err := strconv.ParseUint(w.FID, 16, 16)
+		sw, err2 := strconv.ParseUint(w.SW, 16, 16)
+		if err != nil || err2 != nil {
+			continue
+		}
+		selects := cmd.INS == 0xA4 && (cmd.P1 == 0x00 || cmd.P1 == 0x02) && len(cmd.Data) == 2 && uint16(cmd.Data[0])<<8|uint16(cmd.Data[1]) == uint16(fid)
+		readsSFI := cmd.INS == 0xB0 && cmd.P1&0x80 != 0 && cmd.P1&0x1F == lds.ShortEF(uint16(fid)) && lds.ShortEF(uint16(fid)) != 0
+		if selects || readsSFI {
+			return apdu.SW(sw), true
+		}
+	}
+	return 0, false
 }
 
 // Emulator is an eMRTD applet over a card image: a testcards.Applet for
@@ -72,6 +112,8 @@ type Emulator struct {
 	apdus    int
 	torn     bool
 	saveErr  error
+	// hung is closed by a power-off: a silent card (HangAfter) waits on it.
+	hung chan struct{}
 }
 
 // Open loads a card image; every change of state is saved back to path.
@@ -101,6 +143,10 @@ func (e *Emulator) Image() *Image { return e.img }
 func (e *Emulator) Close() error {
 	e.mu.Lock()
 	defer e.mu.Unlock()
+	if e.hung != nil {
+		close(e.hung) // a silent card is let go
+		e.hung = nil
+	}
 	return e.save()
 }
 
@@ -136,6 +182,10 @@ func (e *Emulator) Reset() { e.mu.Lock(); e.resetLocked(); e.mu.Unlock() }
 func (e *Emulator) resetLocked() {
 	e.selected, e.current, e.session, e.bac, e.pace, e.ca = false, nil, nil, nil, nil, nil
 	e.apdus, e.torn = 0, false
+	if e.hung != nil {
+		close(e.hung)
+		e.hung = nil
+	}
 }
 
 // Transmit is the in-process transport: like Process, but a tearing fault
@@ -165,9 +215,34 @@ func swResp(sw apdu.SW) []byte { return apdu.Response{SW: sw}.Bytes() }
 // Process answers one command APDU.
 func (e *Emulator) Process(raw []byte) []byte {
 	e.mu.Lock()
+	if h := e.img.Faults.HangAfter; h > 0 && (e.hung != nil || e.apdus+1 >= h) {
+		// A silent card: no answer until the power goes (PowerOff,
+		// Reset, Close), then none for this command either.
+		if e.hung == nil {
+			e.hung = make(chan struct{})
+		}
+		wait := e.hung
+		e.mu.Unlock()
+		<-wait
+		// Let go: the card leaves the field without answering, as a
+		// torn one (the vpcd server drops the connection).
+		e.mu.Lock()
+		e.torn = true
+		e.mu.Unlock()
+		return nil
+	}
 	defer e.mu.Unlock()
 	e.apdus++
 	f := &e.img.Faults
+	if len(raw) >= 4 {
+		for _, sf := range f.RawStatusWords {
+			if sf.matches(raw[1], e.apdus) {
+				if sw, err := strconv.ParseUint(sf.SW, 16, 16); err == nil {
+					return swResp(apdu.SW(sw))
+				}
+			}
+		}
+	}
 	if f.DelayMS > 0 {
 		time.Sleep(time.Duration(f.DelayMS) * time.Millisecond)
 	}
@@ -201,11 +276,14 @@ func (e *Emulator) Process(raw []byte) []byte {
 // sides' counters stay in step.
 func (e *Emulator) handle(cmd apdu.Command, secure bool) (apdu.Response, *apdu.SecureMessaging) {
 	for _, sf := range e.img.Faults.StatusWords {
-		if (sf.APDU == 0 || sf.APDU == e.apdus) && (sf.INS == "" || strings.EqualFold(sf.INS, fmt.Sprintf("%02X", cmd.INS))) {
+		if sf.matches(cmd.INS, e.apdus) {
 			if sw, err := strconv.ParseUint(sf.SW, 16, 16); err == nil {
 				return apdu.Response{SW: apdu.SW(sw)}, nil
 			}
 		}
+	}
+	if sw, ok := e.withheld(cmd); ok {
+		return apdu.Response{SW: sw}, nil
 	}
 	if cmd.IsExtended() && !e.img.ExtendedLength {
 		return apdu.Response{SW: apdu.SWWrongLength}, nil

@@ -20,50 +20,98 @@ var ecdsaAAHashes = map[string]crypto.Hash{
 	"1.2.840.10045.4.3.4": crypto.SHA512,
 }
 
-// cloneDetection runs Chip Authentication when DG14 offers it (ICAO 9303-11
-// §6.2; it also upgrades the session keys) and Active Authentication when
-// the chip has DG15 (§6.1): each key the chip's signed files name must be
-// proven held.
-func cloneDetection(card *apdu.Card, rep *Report, f *document, rnd io.Reader) {
-	if b14, ok := f.dgs[14]; ok {
-		dg14, err := lds.ParseDG14(b14)
-		if err != nil {
-			rep.add("dg14.parse", Fail, "DG14 does not parse: %v", err)
-		} else if ca, offered, err := chip.CAFromDG14(dg14); offered {
-			switch {
-			case err != nil:
-				rep.add("clone.chip_authentication", Fail, "%v", err)
-			default:
-				if err := chip.ChipAuthenticate(card, ca, rnd); err != nil {
-					if errors.Is(err, chip.ErrCAFailed) {
-						rep.add("clone.chip_authentication", Fail, "the chip cannot go on under keys agreed with the DG14 key: cloned chip")
-					} else {
-						rep.add("clone.chip_authentication", Fail, "chip authentication failed: %v", err)
-					}
-				} else {
-					rep.add("clone.chip_authentication", Pass, "the chip proved it holds the DG14 key (new session keys)")
-				}
-			}
+func (d *document) listed(n int) bool {
+	for _, m := range d.sodList {
+		if m == n {
+			return true
 		}
 	}
-	activeAuthentication(card, rep, f, rnd)
+	return false
 }
 
-func activeAuthentication(card *apdu.Card, rep *Report, f *document, rnd io.Reader) {
+// cloneDetection proves that the chip holds the private keys its signed
+// files name: Chip Authentication with the key of DG14 (ICAO 9303-11 §6.2;
+// it also renews the session keys) and Active Authentication with the key
+// of DG15 (§6.1). When EF.SOD lists DG14 or DG15 the matching check must
+// run and pass — a copy that withholds the file fails its hash check, and
+// the clone check with it; "skipped" is only for a document that has
+// neither. A transport failure during a check returns an error: nothing is
+// concluded from a card pulled off the reader.
+func cloneDetection(card *apdu.Card, rep *Report, f *document, in Input, rnd io.Reader) error {
+	if err := chipAuthentication(card, rep, f, rnd); err != nil {
+		return err
+	}
+	return activeAuthentication(card, rep, f, in, rnd)
+}
+
+func chipAuthentication(card *apdu.Card, rep *Report, f *document, rnd io.Reader) error {
+	const name = "clone.chip_authentication"
+	b14, ok := f.dgs[14]
+	switch {
+	case !ok && f.listed(14):
+		rep.add(name, Fail, "EF.SOD lists DG14 but the chip does not give it: chip authentication cannot run")
+		return nil
+	case !ok:
+		return nil
+	}
+	dg14, err := lds.ParseDG14(b14)
+	if err != nil {
+		rep.add("dg14.parse", Fail, "DG14 does not parse: %v", err)
+		rep.add(name, Fail, "DG14 does not parse: chip authentication cannot run")
+		return nil
+	}
+	ca, offered, err := chip.CAFromDG14(dg14)
+	switch {
+	case !offered:
+		if !f.listed(15) {
+			rep.add(name, Skip, "DG14 offers no chip authentication")
+		}
+		return nil
+	case err != nil:
+		rep.add(name, Fail, "%v", err)
+		return nil
+	case card == nil:
+		rep.add(name, Skip, "not possible offline: chip authentication needs the chip")
+		return nil
+	}
+	if err := chip.CheckCASupported(ca); err != nil {
+		rep.add(name, Fail, "this terminal cannot run the chip authentication DG14 names: %v", err)
+		return nil
+	}
+	err = chip.ChipAuthenticate(card, ca, rnd)
+	switch {
+	case err == nil:
+		rep.add(name, Pass, "the chip proved it holds the DG14 key (new session keys)")
+	case errors.Is(err, chip.ErrCAFailed):
+		rep.add(name, Fail, "the chip cannot go on under keys agreed with the DG14 key: cloned chip (%v)", err)
+	default:
+		return err
+	}
+	return nil
+}
+
+func activeAuthentication(card *apdu.Card, rep *Report, f *document, in Input, rnd io.Reader) error {
+	const name = "clone.active_authentication"
 	b, ok := f.dgs[15]
-	if !ok {
-		rep.add("clone.active_authentication", Skip, "the chip has no DG15: it cannot prove it is not a copy")
-		return
+	switch {
+	case !ok && f.listed(15):
+		rep.add(name, Fail, "EF.SOD lists DG15 but the chip does not give it: active authentication cannot run")
+		return nil
+	case !ok && !f.listed(14):
+		rep.add(name, Skip, "the document has neither DG14 nor DG15: it cannot prove it is not a copy")
+		return nil
+	case !ok:
+		return nil
 	}
 	dg15, err := lds.ParseDG15(b)
 	if err != nil {
-		rep.add("clone.active_authentication", Fail, "DG15 does not parse: %v", err)
-		return
+		rep.add(name, Fail, "DG15 does not parse: %v", err)
+		return nil
 	}
 	pub, err := dg15.CryptoPublicKey()
 	if err != nil {
-		rep.add("clone.active_authentication", Fail, "DG15 key: %v", err)
-		return
+		rep.add(name, Fail, "DG15 key: %v", err)
+		return nil
 	}
 	var h crypto.Hash
 	if b14, ok := f.dgs[14]; ok {
@@ -73,13 +121,31 @@ func activeAuthentication(card *apdu.Card, rep *Report, f *document, rnd io.Read
 			}
 		}
 	}
-	if err := chip.ActiveAuthenticate(card, pub, h, rnd); err != nil {
-		if errors.Is(err, chip.ErrAAFailed) {
-			rep.add("clone.active_authentication", Fail, "the chip's signature of a fresh challenge does not verify with the DG15 key: cloned chip")
-		} else {
-			rep.add("clone.active_authentication", Fail, "active authentication failed: %v", err)
+	if card == nil {
+		// Offline: a signature the chip made over a challenge, given
+		// with the files (what an eKYC phone app records), can still be
+		// checked; the challenge must be one the verifier chose.
+		if in.AAChallenge == nil || in.AASignature == nil {
+			rep.add(name, Skip, "not possible offline: active authentication needs the chip (or its signature over a challenge)")
+			return nil
 		}
-		return
+		if err := chip.VerifyAA(pub, h, in.AAChallenge, in.AASignature); err != nil {
+			rep.add(name, Fail, "the signature given does not verify with the DG15 key over the challenge given: %v", err)
+		} else {
+			rep.add(name, Pass, "the signature given verifies with the DG15 key over the challenge given (the freshness of the challenge is the caller's)")
+		}
+		return nil
 	}
-	rep.add("clone.active_authentication", Pass, "the chip signed a fresh challenge with the DG15 key")
+	err = chip.ActiveAuthenticate(card, pub, h, rnd)
+	switch {
+	case err == nil:
+		rep.add(name, Pass, "the chip signed a fresh challenge with the DG15 key")
+	case errors.Is(err, chip.ErrAAFailed):
+		rep.add(name, Fail, "the chip's signature of a fresh challenge does not verify with the DG15 key: cloned chip")
+	case !apdu.IsTransport(err):
+		rep.add(name, Fail, "the chip refuses active authentication (%v), which DG15 promises: cloned chip", err)
+	default:
+		return err
+	}
+	return nil
 }

@@ -14,6 +14,10 @@ type Input struct {
 	MRZ *lds.MRZ
 	// QR is the card's QR payload, if the chip is opened from it.
 	QR *qr.Payload
+	// AAChallenge and AASignature are an Active Authentication
+	// transcript for an offline inspection: the challenge the verifier
+	// chose and the chip's INTERNAL AUTHENTICATE answer to it.
+	AAChallenge, AASignature []byte
 }
 
 // InputFromMRZText reads a full MRZ (TD1, TD3) as typed or scanned.

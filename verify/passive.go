@@ -6,6 +6,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/cccd-vn/cccd/apdu"
+
 	"golang.org/x/text/language"
 
 	"github.com/cccd-vn/cccd/lds"
@@ -19,6 +21,11 @@ func passiveAuthentication(rep *Report, f *document, dg1 *lds.DG1, opt Options, 
 	trust := opt.Trust
 	if f.sod == nil {
 		rep.add("sod.parse", Fail, "EF.SOD could not be read: the data cannot be authenticated")
+		for _, n := range f.toRead() {
+			if _, ok := f.dgs[n]; ok {
+				rep.add(fmt.Sprintf("dg%d.hash", n), Fail, "DG%d cannot be checked without EF.SOD", n)
+			}
+		}
 		return
 	}
 	sod, err := lds.ParseSOD(f.sod)
@@ -26,6 +33,7 @@ func passiveAuthentication(rep *Report, f *document, dg1 *lds.DG1, opt Options, 
 		rep.add("sod.parse", Fail, "EF.SOD does not parse: %v", err)
 		return
 	}
+	rep.add("sod.parse", Pass, "EF.SOD parses: %d data groups signed with %s", len(sod.Object.DataGroupHashes), sod.Object.HashAlgorithm)
 	var t lds.Trust
 	if trust != nil {
 		t = trust.Trust()
@@ -35,22 +43,9 @@ func passiveAuthentication(rep *Report, f *document, dg1 *lds.DG1, opt Options, 
 	}
 	r := sod.Verify(f.dgs, t, now)
 	for _, d := range r.DataGroups {
-		name := fmt.Sprintf("dg%d.hash", d.DG)
-		switch d.Status {
-		case lds.DGVerified:
-			rep.add(name, Pass, "DG%d matches its hash in EF.SOD", d.DG)
-		case lds.DGMismatch:
-			rep.add(name, Fail, "DG%d does not match its hash in EF.SOD: changed after signing", d.DG)
-		case lds.DGNotRead:
-			why := "not read"
-			if f.denied[d.DG] {
-				why = "access denied by the chip (needs EAC)"
-			}
-			rep.add(name, Skip, "DG%d listed in EF.SOD, %s", d.DG, why)
-		case lds.DGNotInSOD:
-			rep.add(name, Fail, "DG%d is on the chip but not in EF.SOD: added after signing", d.DG)
-		}
+		dataGroupCheck(rep, f, d)
 	}
+	comVsSOD(rep, f)
 	one := func(name string, err error, ok string) {
 		if err == nil {
 			rep.add(name, Pass, "%s", ok)
@@ -79,8 +74,14 @@ func passiveAuthentication(rep *Report, f *document, dg1 *lds.DG1, opt Options, 
 		rep.add("sod.revocation", Skip, "the Document Signer in use is trusted as it is")
 	case r.Revocation == nil:
 		rep.add("sod.revocation", Pass, "Document Signer not revoked (CRL checked)")
-	case errors.Is(r.Revocation, pkiErrNoCRL):
-		rep.add("sod.revocation", Warn, "no CRL of the CSCA in the trust store: revocation not checked")
+	case revocationUnknown(r.Revocation):
+		// No current CRL: unknown, not passed (ICAO 9303-12 §7.1.4). A
+		// counter that must know asks for it with RequireCRL.
+		st := Warn
+		if opt.RequireCRL {
+			st = Fail
+		}
+		rep.add("sod.revocation", st, "revocation unknown: %v", r.Revocation)
 	default:
 		rep.add("sod.revocation", Fail, "%v", r.Revocation)
 	}
@@ -131,3 +132,87 @@ func alpha2(state string) string {
 	}
 	return s
 }
+
+// dataGroupCheck reports one data group's hash check. Every data group
+// EF.SOD lists must be there and match: the signed list decides, not the
+// unsigned EF.COM. Only DG3 and DG4, which the chip keeps behind EAC
+// terminal authentication, may be refused — reported, not passed.
+func dataGroupCheck(rep *Report, f *document, d lds.DGCheck) {
+	name := fmt.Sprintf("dg%d.hash", d.DG)
+	switch d.Status {
+	case lds.DGVerified:
+		rep.add(name, Pass, "DG%d matches its hash in EF.SOD", d.DG)
+	case lds.DGMismatch:
+		rep.add(name, Fail, "DG%d does not match its hash in EF.SOD: changed after signing", d.DG)
+	case lds.DGNotInSOD:
+		rep.add(name, Fail, "DG%d is on the chip but not in EF.SOD: added after signing", d.DG)
+	case lds.DGNotRead:
+		eac := d.DG == 3 || d.DG == 4
+		sw, refused := f.refused[d.DG]
+		switch {
+		case eac && (f.offline || sw == apdu.SWSecurityStatus):
+			rep.add(name, Warn, "DG%d present, protected by EAC terminal authentication: not checked", d.DG)
+		case f.offline:
+			rep.add(name, Fail, "DG%d is listed in EF.SOD but not among the files: it cannot be checked", d.DG)
+		case refused && sw == apdu.SWSecurityStatus:
+			rep.add(name, Fail, "the chip refuses DG%d (6982), which EF.SOD lists: a genuine chip gives it (withheld)", d.DG)
+		case refused && sw == apdu.SWFileNotFound:
+			rep.add(name, Fail, "EF.SOD lists DG%d but the chip does not have it (6A82): withheld", d.DG)
+		case refused:
+			rep.add(name, Fail, "the chip answers %04X for DG%d, which EF.SOD lists: withheld", uint16(sw), d.DG)
+		default:
+			rep.add(name, Fail, "DG%d is listed in EF.SOD but was not read", d.DG)
+		}
+	}
+}
+
+// comVsSOD compares EF.COM's list, which nobody signs, with EF.SOD's. The
+// SOD decides what is read and checked; a disagreement is shown, since a
+// genuine chip lists the same data groups in both (ICAO 9303-10 §4.6.1).
+func comVsSOD(rep *Report, f *document) {
+	if f.com == nil {
+		rep.add("com.matches_sod", Warn, "no EF.COM: the data groups were taken from EF.SOD")
+		return
+	}
+	com, err := lds.ParseCOM(f.com)
+	if err != nil {
+		rep.add("com.matches_sod", Warn, "EF.COM does not parse (%v): the data groups were taken from EF.SOD", err)
+		return
+	}
+	inCOM, inSOD := map[int]bool{}, map[int]bool{}
+	for _, n := range com.DataGroups() {
+		inCOM[n] = true
+	}
+	for _, n := range f.sodList {
+		inSOD[n] = true
+	}
+	var missing, extra []string
+	for _, n := range f.sodList {
+		if !inCOM[n] {
+			missing = append(missing, fmt.Sprintf("DG%d", n))
+		}
+	}
+	for _, n := range com.DataGroups() {
+		if !inSOD[n] {
+			extra = append(extra, fmt.Sprintf("DG%d", n))
+		}
+	}
+	switch {
+	case len(missing) == 0 && len(extra) == 0:
+		rep.add("com.matches_sod", Pass, "EF.COM lists the data groups EF.SOD signs")
+	default:
+		var why []string
+		if len(missing) > 0 {
+			why = append(why, "EF.COM omits "+strings.Join(missing, ", "))
+		}
+		if len(extra) > 0 {
+			why = append(why, "EF.COM lists "+strings.Join(extra, ", ")+" that EF.SOD does not sign")
+		}
+		rep.add("com.matches_sod", Warn, "%s: EF.SOD decides what was checked", strings.Join(why, "; "))
+	}
+}
+
+// revocationUnknown tells an unknown revocation status (no CRL of the
+// CSCA, or none that is current) from a revoked certificate or a broken
+// CRL.
+func revocationUnknown(err error) bool { return errors.Is(err, pkiErrNoCRL) }

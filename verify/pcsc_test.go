@@ -1,6 +1,7 @@
 package verify_test
 
 import (
+	"errors"
 	"testing"
 
 	"github.com/cccd-vn/cccd/apdu"
@@ -15,9 +16,20 @@ import (
 // and verifies it through PC/SC.
 func verifyOverPCSC(t testing.TB, img *testcards.Image, sec verify.Input, ts *verify.TrustStore) *verify.Report {
 	t.Helper()
+	rep, err := inspectOverPCSC(t, img, sec, verify.Options{Trust: ts})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return rep
+}
+
+// inspectOverPCSC is verifyOverPCSC returning the inspection's error.
+func inspectOverPCSC(t testing.TB, img *testcards.Image, sec verify.Input, opt verify.Options) (*verify.Report, error) {
+	t.Helper()
 	// Serve rather than Insert: the slot is freed as soon as this card
 	// is verified (there are two slots for all test processes).
-	slot, stop, err := pcsctest.Serve(testcards.NewEmulator(img, ""))
+	e := testcards.NewEmulator(img, "")
+	slot, stop, err := pcsctest.Serve(e)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -32,11 +44,62 @@ func verifyOverPCSC(t testing.TB, img *testcards.Image, sec verify.Input, ts *ve
 		t.Fatal(err)
 	}
 	defer sc.Close()
-	rep, err := verify.Inspect(apdu.NewCard(sc), sec, verify.Options{Trust: ts})
-	if err != nil {
-		t.Fatal(err)
+	rep, err := verify.Inspect(apdu.NewCard(sc), sec, opt)
+	// A silent card still holds pcscd's transmit: let it go before
+	// disconnecting.
+	e.Close()
+	return rep, err
+}
+
+// TestHostileCardsOverPCSC runs a subset of the hostile matrix through
+// pcscd + vpcd: what the real stack does with a card that withholds, a
+// clone, a card that loops, stalls or is pulled off.
+func TestHostileCardsOverPCSC(t *testing.T) {
+	pick := map[string]bool{
+		"withheld DG15 by 6A82":              true,
+		"withheld DG13 by 6982":              true,
+		"clone hiding DG14/DG15 from EF.COM": true,
+		"61xx without data, forever":         true,
+		"a card that never answers":          true,
 	}
-	return rep
+	n := 0
+	for _, tt := range hostileCases() {
+		if !pick[tt.name] {
+			continue
+		}
+		n++
+		t.Run(tt.name, func(t *testing.T) {
+			c, aa, p := buildCard(t, tt.o)
+			img := cardImage(t, c, aa)
+			tt.build(t, &hostile{c: c, img: img})
+			opt := verify.Options{Trust: trustDir(t, p, true)}
+			if tt.opt != nil {
+				tt.opt(&opt)
+			}
+			rep, err := inspectOverPCSC(t, img, verify.Input{Secret: c.Secret.CANOnly()}, opt)
+			if tt.want == wantNoConclusion {
+				// Over PC/SC the error comes from pcscd's side; what
+				// matters is that nothing is concluded.
+				tt.errIs = nil
+			}
+			assertOutcome(t, tt, rep, err)
+		})
+	}
+	if n != len(pick) {
+		t.Fatalf("%d of %d cases found", n, len(pick))
+	}
+	// A card pulled off the reader at the start, in the middle and at the
+	// end of a verification.
+	c, aa, p := buildCard(t, cardOpts{ca: true})
+	ts := trustDir(t, p, true)
+	for _, k := range []int{2, 9, 18} {
+		img := cardImage(t, c, aa)
+		img.Faults.TearAfter = k
+		rep, err := inspectOverPCSC(t, img, verify.Input{Secret: c.Secret.CANOnly()}, verify.Options{Trust: ts})
+		if err == nil || !errors.Is(err, verify.ErrNoConclusion) {
+			t.Fatalf("torn at APDU %d: %v %v", k, err, rep)
+		}
+	}
 }
 
 // TestVerifyOverPCSC: genuine cards and three forgeries end to end

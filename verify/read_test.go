@@ -36,10 +36,10 @@ func TestPACEFallsBackToBAC(t *testing.T) {
 	}
 }
 
-// TestDG3DeniedIsSkipped: the CCCD lists DG3 (fingerprints) but gives it
-// only after EAC; the verifier notes it and skips its hash, the verdict
-// stands on the rest.
-func TestDG3DeniedIsSkipped(t *testing.T) {
+// TestDG3DeniedIsReported: the CCCD lists DG3 (fingerprints) but gives it
+// only after EAC; the verifier reports it as present, protected, not
+// checked (a warning, not a pass), and the verdict stands on the rest.
+func TestDG3DeniedIsReported(t *testing.T) {
 	c, aa, p := buildCard(t, cardOpts{})
 	resign(t, c, p, func(dgs map[int][]byte) { dgs[3] = apdu.EncodeTLV(0x63, []byte{0x02, 0x01, 0x01}) })
 	dgs := map[int][]byte{}
@@ -55,12 +55,12 @@ func TestDG3DeniedIsSkipped(t *testing.T) {
 	c.Files[0x011E] = built.COM
 	img := cardImage(t, c, aa)
 	rep := runVerify(t, img, verify.Input{Secret: lds.Secret{CAN: c.Secret.CAN}}, trustDir(t, p, true))
-	if ch := checkOf(rep, "dg3.hash"); ch.Status != verify.Skip || !strings.Contains(ch.Detail, "access denied") {
-		t.Fatalf("dg3.hash %+v, want skipped for access denied", ch)
+	if ch := checkOf(rep, "dg3.hash"); ch.Status != verify.Warn || !strings.Contains(ch.Detail, "protected") {
+		t.Fatalf("dg3.hash %+v, want a warning: present, protected", ch)
 	}
 	noted := false
 	for _, f := range rep.Files {
-		noted = noted || (f.Name == "DG3" && strings.Contains(f.Note, "access denied"))
+		noted = noted || (f.Name == "DG3" && strings.Contains(f.Note, "6982"))
 	}
 	if !noted {
 		t.Fatalf("DG3 not noted in files: %+v", rep.Files)

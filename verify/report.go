@@ -8,6 +8,7 @@ package verify
 import (
 	"fmt"
 	"strings"
+	"time"
 )
 
 // Status is a check's outcome.
@@ -24,15 +25,58 @@ const (
 //
 //	sod.parse, sod.content_type, sod.message_digest, sod.signature,
 //	sod.chain, sod.validity, sod.revocation, sod.country,
-//	dgN.hash (one per data group), dgN.parse,
+//	dgN.hash (one per data group EF.SOD lists), dgN.parse,
+//	com.matches_sod, access.cardaccess_dg14,
 //	clone.chip_authentication, clone.active_authentication,
-//	consistency.mrz_input, consistency.dg1_dg13, consistency.qr_dg13,
-//	consistency.id_structure, card.expiry
+//	dg1.check_digits, consistency.mrz_input, consistency.dg1_dg13,
+//	consistency.qr_dg13, consistency.id_structure, card.expiry
 type Check struct {
 	Name   string `json:"name"`
 	Status Status `json:"status"`
+	// Class is what a failure of this check says about the card.
+	Class  Reason `json:"class"`
 	Detail string `json:"detail,omitempty"`
 }
+
+// Reason is the class of a failed verification, so that a clerk can act
+// on it: an authentic but expired card is not a forgery.
+type Reason string
+
+const (
+	// Forged: the data is not what the issuer signed (a hash, the
+	// signature, the chain, a downgrade of the signed access control).
+	Forged Reason = "forged"
+	// Cloned: the chip does not hold the keys its signed files name.
+	Cloned Reason = "cloned"
+	// Inconsistent: the MRZ, DG1, DG13 and QR disagree.
+	Inconsistent Reason = "inconsistent"
+	// Expired: an authentic chip whose document is out of date.
+	Expired Reason = "expired"
+)
+
+// reasonOrder ranks the classes: the verdict's reason is the gravest.
+var reasonOrder = []Reason{Forged, Cloned, Inconsistent, Expired}
+
+// classOf is the class of a check by its name.
+func classOf(name string) Reason {
+	switch {
+	case strings.HasPrefix(name, "clone."):
+		return Cloned
+	case strings.HasPrefix(name, "consistency."), name == "dg1.check_digits":
+		return Inconsistent
+	case name == "card.expiry":
+		return Expired
+	}
+	return Forged
+}
+
+// SchemaVersion is the version of the report's JSON form (README,
+// "Verification report (JSON)"); it changes only when a field changes
+// meaning or goes away.
+const SchemaVersion = 2
+
+// ToolVersion is the cccd version that made a report (set by the CLI).
+var ToolVersion = "dev"
 
 // Verdicts.
 const (
@@ -82,7 +126,13 @@ type FileInfo struct {
 // Report is the outcome of one verification. Its JSON form is documented
 // in the README ("Verification report (JSON)").
 type Report struct {
-	Verdict   string     `json:"verdict"`
+	SchemaVersion int    `json:"schema_version"`
+	ToolVersion   string `json:"tool_version"`
+	// CheckedAt is when the checks ran (RFC 3339, UTC).
+	CheckedAt string `json:"checked_at"`
+	Verdict   string `json:"verdict"`
+	// Reason is the class of the gravest failure (empty when genuine).
+	Reason    Reason     `json:"reason,omitempty"`
 	Reader    string     `json:"reader,omitempty"`
 	Access    Access     `json:"access"`
 	Checks    []Check    `json:"checks"`
@@ -115,22 +165,51 @@ type Signer struct {
 	CSCA      string `json:"csca,omitempty"`
 }
 
-func (r *Report) add(name string, s Status, format string, args ...any) {
-	r.Checks = append(r.Checks, Check{Name: name, Status: s, Detail: fmt.Sprintf(format, args...)})
+func newReport() *Report {
+	return &Report{SchemaVersion: SchemaVersion, ToolVersion: ToolVersion, Raw: map[string][]byte{}}
 }
 
-// finish sets the verdict: GENUINE only when no check failed.
-func (r *Report) finish() {
-	r.Failed = nil
+func (r *Report) add(name string, s Status, format string, args ...any) {
+	r.Checks = append(r.Checks, Check{Name: name, Status: s, Class: classOf(name), Detail: fmt.Sprintf(format, args...)})
+}
+
+// finish sets the verdict: GENUINE only when no check failed; the reason
+// is the gravest class among the failures.
+func (r *Report) finish(now time.Time) {
+	r.CheckedAt = now.UTC().Format(time.RFC3339)
+	r.Failed, r.Reason = nil, ""
+	rank := len(reasonOrder)
 	for _, c := range r.Checks {
-		if c.Status == Fail {
-			r.Failed = append(r.Failed, c.Name)
+		if c.Status != Fail {
+			continue
+		}
+		r.Failed = append(r.Failed, c.Name)
+		for i, k := range reasonOrder {
+			if k == c.Class && i < rank {
+				rank, r.Reason = i, k
+			}
 		}
 	}
 	r.Verdict = Genuine
 	if len(r.Failed) > 0 {
 		r.Verdict = NotVerified
 	}
+}
+
+// FailedIn reports the failed checks of the given classes.
+func (r *Report) FailedIn(classes ...Reason) []Check {
+	var out []Check
+	for _, c := range r.Checks {
+		if c.Status != Fail {
+			continue
+		}
+		for _, k := range classes {
+			if c.Class == k {
+				out = append(out, c)
+			}
+		}
+	}
+	return out
 }
 
 // Genuine reports the verdict.
@@ -141,5 +220,5 @@ func (r *Report) Summary() string {
 	if r.IsGenuine() {
 		return "GENUINE: every check passed"
 	}
-	return "NOT VERIFIED: failed " + strings.Join(r.Failed, ", ")
+	return "NOT VERIFIED (" + string(r.Reason) + "): failed " + strings.Join(r.Failed, ", ")
 }

@@ -11,6 +11,8 @@ import (
 	"os"
 
 	"github.com/spf13/cobra"
+
+	"github.com/cccd-vn/cccd/verify"
 )
 
 // version is set at build time with -ldflags "-X main.version=...".
@@ -40,6 +42,7 @@ Exit codes:
 func register(cmds ...*cobra.Command) { rootCmd.AddCommand(cmds...) }
 
 func init() {
+	verify.ToolVersion = version
 	rootCmd.SetFlagErrorFunc(func(c *cobra.Command, err error) error {
 		return usageError(c, "%v", err)
 	})

@@ -1,0 +1,334 @@
+package verify_test
+
+import (
+	"crypto"
+	"errors"
+	"fmt"
+	"strconv"
+	"testing"
+	"time"
+
+	"github.com/cccd-vn/cccd/apdu"
+	"github.com/cccd-vn/cccd/chip"
+	"github.com/cccd-vn/cccd/internal/cms"
+	"github.com/cccd-vn/cccd/lds"
+	"github.com/cccd-vn/cccd/testcards"
+	"github.com/cccd-vn/cccd/verify"
+)
+
+// The hostile-card matrix: cards an attacker builds from a genuine one,
+// and cards that break in the middle. Each case states what the counter
+// must conclude: a failed check by name (exit 1), a genuine card (exit 0),
+// or no conclusion at all (exit 3).
+
+type outcome int
+
+const (
+	wantGenuine outcome = iota
+	wantFailed
+	wantNoConclusion
+)
+
+type hostileCase struct {
+	name string
+	o    cardOpts
+	// build turns the genuine card's image into the hostile one.
+	build func(t *testing.T, h *hostile)
+	want  outcome
+	// check names the check that must fail (wantFailed) or be reported
+	// with status (wantGenuine); reason is the verdict's class.
+	check  string
+	status verify.Status
+	reason verify.Reason
+	// errIs is what the no-conclusion error must match.
+	errIs error
+	opt   func(*verify.Options)
+}
+
+type hostile struct {
+	c   *lds.Document
+	img *testcards.Image
+}
+
+func withhold(fid uint16, sw string) func(t *testing.T, h *hostile) {
+	return func(t *testing.T, h *hostile) {
+		h.img.Faults.Withhold = append(h.img.Faults.Withhold, testcards.FileFault{FID: hex4(fid), SW: sw})
+	}
+}
+
+func hex4(fid uint16) string { return fmt.Sprintf("%04X", fid) }
+
+// comListing rewrites EF.COM (unsigned) to list only dgs.
+func comListing(dgs ...int) func(t *testing.T, h *hostile) {
+	return func(t *testing.T, h *hostile) {
+		com, err := lds.NewCOM(dgs)
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, err := com.Encode()
+		if err != nil {
+			t.Fatal(err)
+		}
+		h.img.SetFile(lds.FIDCOM, false, b)
+	}
+}
+
+func both(fs ...func(t *testing.T, h *hostile)) func(t *testing.T, h *hostile) {
+	return func(t *testing.T, h *hostile) {
+		for _, f := range fs {
+			f(t, h)
+		}
+	}
+}
+
+// cloneAA replaces the chip's Active Authentication key: a copy of the
+// files on another chip.
+func cloneAA(t *testing.T, h *hostile) {
+	if err := h.img.SetAAKey(freshKey()); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func cloneCA(t *testing.T, h *hostile) {
+	if err := h.img.SetCAKey(freshKey()); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func hostileCases() []hostileCase {
+	var cases []hostileCase
+	for _, sw := range []string{"6A82", "6982"} {
+		for _, dg := range []int{2, 13, 14, 15} {
+			o := cardOpts{}
+			if dg == 14 {
+				o.ca = true
+			}
+			cases = append(cases, hostileCase{
+				name: "withheld DG" + itoa(dg) + " by " + sw, o: o,
+				build: withhold(lds.DGFileID(dg), sw), want: wantFailed, check: "dg" + itoa(dg) + ".hash", reason: verify.Forged,
+			})
+		}
+	}
+	cases = append(cases,
+		// A copy that hides its keys' files from the unsigned EF.COM:
+		// the SOD still lists them, they are read, and the copy's chip
+		// cannot prove it holds the keys.
+		hostileCase{name: "clone hiding DG14/DG15 from EF.COM", o: cardOpts{ca: true},
+			build: both(comListing(1, 2, 13), cloneAA, cloneCA), want: wantFailed, check: "clone.chip_authentication", reason: verify.Cloned},
+		hostileCase{name: "clone hiding DG15 from EF.COM", o: cardOpts{},
+			build: both(comListing(1, 2, 13), cloneAA), want: wantFailed, check: "clone.active_authentication", reason: verify.Cloned},
+		hostileCase{name: "clone withholding DG15 and hiding it", o: cardOpts{},
+			build: both(comListing(1, 2, 13), withhold(0x010F, "6A82"), cloneAA), want: wantFailed, check: "dg15.hash", reason: verify.Forged},
+		hostileCase{name: "clone withholding DG14 (6982)", o: cardOpts{ca: true},
+			build: both(withhold(0x010E, "6982"), cloneCA), want: wantFailed, check: "clone.chip_authentication", reason: verify.Forged},
+		// EF.COM that disagrees with EF.SOD on a genuine card: shown,
+		// and the SOD decides.
+		hostileCase{name: "EF.COM lists an extra DG", o: cardOpts{},
+			build: comListing(1, 2, 11, 13, 15), want: wantGenuine, check: "com.matches_sod", status: verify.Warn},
+		hostileCase{name: "EF.COM omits DG13", o: cardOpts{},
+			build: comListing(1, 2, 15), want: wantGenuine, check: "com.matches_sod", status: verify.Warn},
+		// Cards that break or stall.
+		hostileCase{name: "61xx without data, forever", o: cardOpts{},
+			build: func(t *testing.T, h *hostile) {
+				h.img.Faults.RawStatusWords = []testcards.StatusFault{{INS: "B0", SW: "6110"}, {INS: "C0", SW: "6110"}}
+			}, want: wantNoConclusion, errIs: apdu.ErrResponseTooLong},
+		hostileCase{name: "a card that never answers", o: cardOpts{},
+			build: func(t *testing.T, h *hostile) { h.img.Faults.HangAfter = 9 },
+			opt:   func(o *verify.Options) { o.Timeout = 300 * time.Millisecond },
+			want:  wantNoConclusion, errIs: apdu.ErrTimeout},
+		hostileCase{name: "one byte per READ BINARY", o: cardOpts{},
+			build: func(t *testing.T, h *hostile) { h.img.MaxResponse = 1 },
+			want:  wantNoConclusion, errIs: apdu.ErrBudget},
+		hostileCase{name: "EF.SOD with thousands of certificates", o: cardOpts{},
+			build: func(t *testing.T, h *hostile) { h.img.SetFile(lds.FIDSOD, false, bloatedSOD(t, h.c)) },
+			want:  wantNoConclusion, errIs: apdu.ErrBudget},
+	)
+	return cases
+}
+
+func itoa(n int) string { return strconv.Itoa(n) }
+
+// bloatedSOD re-wraps the card's security object with 3000 tiny
+// certificates: an EF.SOD built to exhaust the terminal.
+func bloatedSOD(t *testing.T, c *lds.Document) []byte {
+	sod, err := lds.ParseSOD(c.Files[lds.FIDSOD])
+	if err != nil {
+		t.Fatal(err)
+	}
+	content, err := sod.Object.Encode()
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := testPKI(t, "ecdsa-p256")
+	extra := make([][]byte, 3000)
+	for i := range extra {
+		extra[i] = []byte{0x30, 0x00}
+	}
+	signed, err := cms.Sign(cms.SignOptions{ContentType: lds.OIDLDSSecurityObject, Content: content, Certificate: p.DS.Raw, Issuer: p.DS.RawIssuer, SerialNumber: p.DS.SerialNumber, Signer: p.DSKey, Hash: crypto.SHA256, ExtraCertificates: extra})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return apdu.EncodeTLV(0x77, signed)
+}
+
+func TestHostileCards(t *testing.T) {
+	for _, tt := range hostileCases() {
+		t.Run(tt.name, func(t *testing.T) {
+			c, aa, p := buildCard(t, tt.o)
+			img := cardImage(t, c, aa)
+			tt.build(t, &hostile{c: c, img: img})
+			opt := verify.Options{Trust: trustDir(t, p, true)}
+			if tt.opt != nil {
+				tt.opt(&opt)
+			}
+			e := testcards.NewEmulator(img, "")
+			defer e.Close()
+			rep, err := verify.Inspect(apdu.NewCard(e), verify.Input{Secret: c.Secret.CANOnly()}, opt)
+			assertOutcome(t, tt, rep, err)
+		})
+	}
+}
+
+func assertOutcome(t *testing.T, tt hostileCase, rep *verify.Report, err error) {
+	t.Helper()
+	switch tt.want {
+	case wantNoConclusion:
+		if err == nil {
+			t.Fatalf("concluded %s, want no conclusion", rep.Summary())
+		}
+		if !errors.Is(err, verify.ErrNoConclusion) || (tt.errIs != nil && !errors.Is(err, tt.errIs)) {
+			t.Fatalf("error %v, want no conclusion matching %v", err, tt.errIs)
+		}
+	case wantFailed:
+		if err != nil {
+			t.Fatalf("no conclusion (%v), want %s failed", err, tt.check)
+		}
+		if rep.IsGenuine() || checkOf(rep, tt.check).Status != verify.Fail {
+			t.Fatalf("%s is %+v, verdict %s; want it failed", tt.check, checkOf(rep, tt.check), rep.Summary())
+		}
+		if tt.reason != "" && rep.Reason != tt.reason {
+			t.Fatalf("reason %q, want %q (%s)", rep.Reason, tt.reason, rep.Summary())
+		}
+	case wantGenuine:
+		if err != nil {
+			t.Fatalf("no conclusion: %v", err)
+		}
+		if !rep.IsGenuine() {
+			t.Fatalf("verdict %s, want genuine", rep.Summary())
+		}
+		if tt.check != "" && checkOf(rep, tt.check).Status != tt.status {
+			t.Fatalf("%s is %+v, want %s", tt.check, checkOf(rep, tt.check), tt.status)
+		}
+	}
+}
+
+// TestTearingAtEveryAPDU cuts the power at each APDU of a full
+// verification in turn (PACE, every file, chip and active
+// authentication): each time nothing is concluded — never a failed check.
+func TestTearingAtEveryAPDU(t *testing.T) {
+	for _, o := range []cardOpts{{ca: true}, {noPACE: true}} {
+		c, aa, p := buildCard(t, o)
+		ts := trustDir(t, p, true)
+		in := verify.Input{Secret: c.Secret.CANOnly()}
+		if o.noPACE {
+			in = verify.Input{Secret: c.Secret.MRZOnly()}
+		}
+		ref, err := verify.Inspect(apdu.NewCard(testcards.NewEmulator(cardImage(t, c, aa), "")), in, verify.Options{Trust: ts})
+		if err != nil || !ref.IsGenuine() {
+			t.Fatalf("reference: %v %v", err, ref)
+		}
+		n := ref.Stats.APDUs
+		for k := 1; k <= n; k++ {
+			img := cardImage(t, c, aa)
+			img.Faults.TearAfter = k
+			rep, err := verify.Inspect(apdu.NewCard(testcards.NewEmulator(img, "")), in, verify.Options{Trust: ts})
+			if err == nil {
+				t.Fatalf("torn at APDU %d of %d: concluded %s", k, n, rep.Summary())
+			}
+			if !errors.Is(err, verify.ErrNoConclusion) || !errors.Is(err, testcards.ErrTorn) {
+				t.Fatalf("torn at APDU %d of %d: %v", k, n, err)
+			}
+		}
+		t.Logf("%+v: torn at each of %d APDUs, no conclusion each time", o, n)
+	}
+}
+
+// TestCardAccessDowngrade: DG14 signs the PACE the chip offers; an
+// EF.CardAccess that offers another (weaker) one is caught, and the one
+// the real card offers passes.
+func TestCardAccessDowngrade(t *testing.T) {
+	signed := lds.NewPACEInfo(lds.OIDPACEECDHGMAES128, 2, 13)
+	for _, tt := range []struct {
+		name    string
+		offered []lds.SecurityInfo
+		want    verify.Status
+	}{
+		{"as signed", []lds.SecurityInfo{signed}, verify.Pass},
+		{"3DES instead", []lds.SecurityInfo{lds.NewPACEInfo(lds.OIDPACEECDHGM3DES, 2, 13)}, verify.Fail},
+		{"an extra weak suite", []lds.SecurityInfo{lds.NewPACEInfo(lds.OIDPACEDHGM3DES, 2, 0), signed}, verify.Fail},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			c, aa, p := buildCard(t, cardOpts{ca: true})
+			resign(t, c, p, func(dgs map[int][]byte) {
+				dg14, err := lds.ParseDG14(dgs[14])
+				if err != nil {
+					t.Fatal(err)
+				}
+				dg14.Infos = append(dg14.Infos, signed)
+				if dgs[14], err = dg14.Encode(); err != nil {
+					t.Fatal(err)
+				}
+			})
+			ca, err := (&lds.CardAccess{Infos: tt.offered}).Encode()
+			if err != nil {
+				t.Fatal(err)
+			}
+			c.Files[lds.FIDCardAccess] = ca
+			img := cardImage(t, c, aa)
+			rep := runVerify(t, img, verify.Input{Secret: c.Secret.CANOnly()}, trustDir(t, p, true))
+			if got := checkOf(rep, "access.cardaccess_dg14"); got.Status != tt.want {
+				t.Fatalf("access.cardaccess_dg14 %+v, want %s", got, tt.want)
+			}
+			if tt.want == verify.Fail && (rep.IsGenuine() || rep.Reason != verify.Forged) {
+				t.Fatalf("verdict %s", rep.Summary())
+			}
+			if tt.want == verify.Pass && !rep.IsGenuine() {
+				t.Fatalf("verdict %s", rep.Summary())
+			}
+		})
+	}
+}
+
+// TestCAWithoutChipAuthenticationInfo: DG14 with only the CA public key
+// means 3DES (ICAO 9303-11 §9.2.5): the emulated chip, which follows the
+// protocol the terminal asks for, authenticates under 3DES.
+func TestCAWithoutChipAuthenticationInfo(t *testing.T) {
+	c, aa, p := buildCard(t, cardOpts{ca: true})
+	resign(t, c, p, func(dgs map[int][]byte) {
+		dg14, err := lds.ParseDG14(dgs[14])
+		if err != nil {
+			t.Fatal(err)
+		}
+		var kept lds.SecurityInfos
+		for _, si := range dg14.Infos {
+			if si.Kind != lds.SecurityInfoChipAuthentication {
+				kept = append(kept, si)
+			}
+		}
+		dg14.Infos = kept
+		if dgs[14], err = dg14.Encode(); err != nil {
+			t.Fatal(err)
+		}
+		d, err := lds.ParseDG14(dgs[14])
+		if err != nil {
+			t.Fatal(err)
+		}
+		if ca, ok, err := chip.CAFromDG14(d); !ok || err != nil || !ca.Protocol.Equal(lds.OIDCAECDH3DES) {
+			t.Fatalf("CA defaults to %v (%v %v), want 3DES", ca.Protocol, ok, err)
+		}
+	})
+	rep := runVerify(t, cardImage(t, c, aa), verify.Input{Secret: c.Secret.CANOnly()}, trustDir(t, p, true))
+	if got := checkOf(rep, "clone.chip_authentication"); got.Status != verify.Pass {
+		t.Fatalf("clone.chip_authentication %+v (%s)", got, rep.Summary())
+	}
+}

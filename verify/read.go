@@ -1,0 +1,241 @@
+package verify
+
+import (
+	"errors"
+	"fmt"
+	"sort"
+	"time"
+
+	"github.com/cccd-vn/cccd/apdu"
+	"github.com/cccd-vn/cccd/chip"
+	"github.com/cccd-vn/cccd/lds"
+)
+
+// document is what was read from a chip, or given as files: the files by
+// data-group number (EF.COM, EF.SOD and EF.CardAccess apart), what the chip
+// refused, and how it was opened.
+type document struct {
+	cardAccess []byte // nil when the chip has none
+	com, sod   []byte
+	dgs        map[int][]byte
+	// refused holds the data groups the chip would not give, with its
+	// answer: 6982 (security status: EAC-protected, or withheld) or
+	// 6A82 (not found).
+	refused map[int]apdu.SW
+	// sodList is the data groups EF.SOD lists (nil when it does not parse).
+	sodList []int
+	// pace is the PACE variant the chip was opened with (nil: BAC, or
+	// offline).
+	pace *chip.PACEParams
+	// offline: files given, no chip to talk to.
+	offline bool
+}
+
+func newDocument() *document {
+	return &document{dgs: map[int][]byte{}, refused: map[int]apdu.SW{}}
+}
+
+// toRead is the data groups to read: every one EF.SOD lists — the signed
+// list decides what must be there — and those EF.COM lists besides, so that
+// an unsigned extra is seen and reported. Without a readable EF.SOD, EF.COM
+// (or, without it, the CCCD's usual set) tells what to read for display;
+// the verdict fails anyway.
+func (d *document) toRead() []int {
+	set := map[int]bool{}
+	for _, n := range d.sodList {
+		set[n] = true
+	}
+	if com, err := lds.ParseCOM(d.com); err == nil {
+		for _, n := range com.DataGroups() {
+			set[n] = true
+		}
+	}
+	if len(set) == 0 {
+		for _, n := range []int{1, 2, 13, 14, 15} {
+			set[n] = true
+		}
+	}
+	var out []int
+	for n := range set {
+		if n >= 1 && n <= 16 {
+			out = append(out, n)
+		}
+	}
+	sort.Ints(out)
+	return out
+}
+
+// parseSODList reads the data-group list of EF.SOD, if it parses. A budget
+// error (an EF.SOD built to exhaust the terminal) is returned.
+func (d *document) parseSODList() error {
+	if d.sod == nil {
+		return nil
+	}
+	sod, err := lds.ParseSOD(d.sod)
+	if err != nil {
+		if errors.Is(err, apdu.ErrBudget) {
+			return err
+		}
+		return nil // reported by passive authentication
+	}
+	for _, h := range sod.Object.DataGroupHashes {
+		d.sodList = append(d.sodList, h.Number)
+	}
+	return nil
+}
+
+// sessionLimits are the limits of one chip session: the time budget and an
+// APDU budget far above any genuine card's needs (a full read of a CCCD
+// takes 16 to 40 APDUs; a card that answers 64 bytes at a time, 500).
+func sessionLimits(opt Options, start time.Time) apdu.Limits {
+	l := apdu.Limits{MaxAPDUs: maxSessionAPDUs}
+	t := opt.Timeout
+	if t == 0 {
+		t = DefaultTimeout
+	}
+	if t > 0 {
+		l.Deadline = start.Add(t)
+	}
+	return l
+}
+
+// DefaultTimeout is a card's time budget when Options.Timeout is zero.
+const DefaultTimeout = 30 * time.Second
+
+// maxSessionAPDUs bounds one inspection: access control (PACE takes 5),
+// the files at chip.MaxReadRounds each, chip and active authentication.
+const maxSessionAPDUs = 4096
+
+// readDocument opens the chip and reads EF.COM, EF.SOD and the data groups.
+// Any transport failure, timeout or budget overrun ends it with an error
+// wrapping ErrNoConclusion: nothing is concluded from a card that could not
+// be read.
+func readDocument(card *apdu.Card, sec lds.Secret, opt Options) (*Report, *document, error) {
+	rep := newReport()
+	start := time.Now()
+	card.SetLimits(sessionLimits(opt, start))
+	res, err := chip.Open(card, sec, chip.OpenOptions{NoPACE: opt.NoPACE, Rand: opt.rand()})
+	if err != nil {
+		return nil, nil, noConclusion(err)
+	}
+	rep.Access = Access{Method: res.Method, Password: res.Password.String(), Note: res.Fallback}
+	doc := newDocument()
+	if res.Method == "PACE" {
+		doc.pace = res.PACE
+	}
+	if res.CardAccessRaw != nil {
+		doc.cardAccess = res.CardAccessRaw
+		rep.Raw["EF.CardAccess"] = res.CardAccessRaw
+		rep.Files = append(rep.Files, FileInfo{Name: "EF.CardAccess", Size: len(res.CardAccessRaw)})
+	}
+	rep.Stats.AccessMS = ms(time.Since(start))
+
+	start = time.Now()
+	fr := chip.NewFileReader(card)
+	// read reads one file. Only a status word from the card is an answer;
+	// anything else ends the reading with no conclusion.
+	read := func(fid uint16) ([]byte, apdu.SW, error) {
+		b, err := fr.ReadFile(fid)
+		name := lds.FileName(fid)
+		var se *apdu.StatusError
+		switch {
+		case err == nil:
+			rep.Raw[name] = b
+			rep.Files = append(rep.Files, FileInfo{Name: name, Size: len(b)})
+			return b, apdu.SWSuccess, nil
+		case errors.Is(err, chip.ErrFileTruncated):
+			rep.Raw[name] = b
+			rep.Files = append(rep.Files, FileInfo{Name: name, Size: len(b), Note: "truncated: shorter than its header says"})
+			return b, apdu.SWSuccess, nil
+		case errors.As(err, &se):
+			note := fmt.Sprintf("the chip answers %04X", uint16(se.SW))
+			switch se.SW {
+			case apdu.SWSecurityStatus:
+				note = "access refused by the chip (6982)"
+			case apdu.SWFileNotFound:
+				note = "not on the chip (6A82)"
+			}
+			rep.Files = append(rep.Files, FileInfo{Name: name, Note: note})
+			return nil, se.SW, nil
+		}
+		return nil, 0, noConclusion(err)
+	}
+	if doc.com, _, err = read(lds.FIDCOM); err != nil {
+		return nil, nil, err
+	}
+	if doc.sod, _, err = read(lds.FIDSOD); err != nil {
+		return nil, nil, err
+	}
+	if err := doc.parseSODList(); err != nil {
+		return nil, nil, noConclusion(err)
+	}
+	for _, n := range doc.toRead() {
+		b, sw, err := read(lds.DGFileID(n))
+		if err != nil {
+			return nil, nil, err
+		}
+		if b != nil {
+			doc.dgs[n] = b
+		} else {
+			doc.refused[n] = sw
+		}
+	}
+	rep.Stats.ReadMS = ms(time.Since(start))
+	rep.Stats.ExtendedLength = fr.ExtendedLength()
+	return rep, doc, nil
+}
+
+// FileNames are the names InspectFiles takes, as 'cccd read --out' writes
+// them (without .bin): EF.COM, EF.SOD, EF.CardAccess, DG1 … DG16.
+func FileNames() []string {
+	names := []string{"EF.COM", "EF.SOD", "EF.CardAccess"}
+	for n := 1; n <= 16; n++ {
+		names = append(names, lds.FileName(lds.DGFileID(n)))
+	}
+	return names
+}
+
+// documentFromFiles takes files read earlier, by name.
+func documentFromFiles(files map[string][]byte) (*Report, *document, error) {
+	rep := newReport()
+	doc := newDocument()
+	doc.offline = true
+	names := make([]string, 0, len(files))
+	for name := range files {
+		names = append(names, name)
+	}
+	sort.Strings(names)
+	for _, name := range names {
+		b := files[name]
+		fid, ok := lds.FileID(name)
+		if !ok || fid == lds.FIDATRInfo {
+			return nil, nil, fmt.Errorf("%w: unknown file %q (expected EF.COM, EF.SOD, EF.CardAccess, DG1 … DG16)", ErrBadFiles, name)
+		}
+		if len(b) > chip.MaxFileSize {
+			return nil, nil, fmt.Errorf("%w: %s is %d bytes, more than any LDS file (%d)", ErrBadFiles, name, len(b), chip.MaxFileSize)
+		}
+		rep.Raw[name] = b
+		rep.Files = append(rep.Files, FileInfo{Name: name, Size: len(b)})
+		switch fid {
+		case lds.FIDCOM:
+			doc.com = b
+		case lds.FIDSOD:
+			doc.sod = b
+		case lds.FIDCardAccess:
+			doc.cardAccess = b
+		default:
+			doc.dgs[int(fid-0x0100)] = b
+		}
+	}
+	if doc.sod == nil {
+		return nil, nil, fmt.Errorf("%w: no EF.SOD: without it nothing can be authenticated", ErrBadFiles)
+	}
+	if err := doc.parseSODList(); err != nil {
+		return nil, nil, fmt.Errorf("%w: %w", ErrBadFiles, err)
+	}
+	return rep, doc, nil
+}
+
+// ErrBadFiles reports files that cannot be inspected at all (unknown
+// names, no EF.SOD): bad input, not a verdict.
+var ErrBadFiles = errors.New("bad files")
