@@ -1,0 +1,483 @@
+package brainpool
+
+// Point arithmetic of brainpoolP256r1. This file is the master copy:
+// gen_field.go writes point_p384.go and point_p512.go from it by renaming
+// p256 (and P256), so nothing here may depend on the curve size except
+// through p256Bytes and the generated constants.
+
+import "sync"
+
+// p256Point is a point of brainpoolP256r1 in homogeneous projective
+// coordinates (X:Y:Z), x = X/Z and y = Y/Z; the point at infinity is
+// (0:1:0) (or any (0:Y:0)). The group law below is complete: it needs no
+// special case for the infinity, for P+P or for P+(-P).
+type p256Point struct{ x, y, z p256Element }
+
+// p256Affine is a point (x, y) with an implicit Z = 1; it cannot be the
+// point at infinity.
+type p256Affine struct{ x, y p256Element }
+
+func (q *p256Point) setInfinity() *p256Point {
+	q.x = p256Element{}
+	q.y = p256ElementOne
+	q.z = p256Element{}
+	return q
+}
+
+func (q *p256Point) setAffine(x, y *p256Element) *p256Point {
+	q.x, q.y, q.z = *x, *y, p256ElementOne
+	return q
+}
+
+// add sets q = p1 + p2 with Renes, Costello and Batina, "Complete
+// addition formulas for prime order elliptic curves" (EUROCRYPT 2016),
+// Algorithm 1 (any a, b3 = 3b): 12M + 3m_a + 2m_3b + 23a. q may alias
+// p1 or p2.
+func (q *p256Point) add(p1, p2 *p256Point) *p256Point {
+	var t0, t1, t2, t3, t4, t5, x3 p256Element
+	t0.Mul(&p1.x, &p2.x) // 1. t0 = X1·X2
+	t1.Mul(&p1.y, &p2.y) // 2. t1 = Y1·Y2
+	t2.Mul(&p1.z, &p2.z) // 3. t2 = Z1·Z2
+	t3.Add(&p1.x, &p1.y) // 4. t3 = X1+Y1
+	t4.Add(&p2.x, &p2.y) // 5. t4 = X2+Y2
+	t3.Mul(&t3, &t4)     // 6. t3 = t3·t4
+	t4.Add(&t0, &t1)     // 7. t4 = t0+t1
+	t3.Sub(&t3, &t4)     // 8. t3 = t3-t4 = X1·Y2+X2·Y1
+	t4.Add(&p1.x, &p1.z) // 9. t4 = X1+Z1
+	t5.Add(&p2.x, &p2.z) // 10. t5 = X2+Z2
+	t4.Mul(&t4, &t5)     // 11. t4 = t4·t5
+	t5.Add(&t0, &t2)     // 12. t5 = t0+t2
+	t4.Sub(&t4, &t5)     // 13. t4 = t4-t5 = X1·Z2+X2·Z1
+	t5.Add(&p1.y, &p1.z) // 14. t5 = Y1+Z1
+	x3.Add(&p2.y, &p2.z) // 15. X3 = Y2+Z2
+	t5.Mul(&t5, &x3)     // 16. t5 = t5·X3
+	x3.Add(&t1, &t2)     // 17. X3 = t1+t2
+	t5.Sub(&t5, &x3)     // 18. t5 = t5-X3 = Y1·Z2+Y2·Z1
+	p256TailAdd(q, &t0, &t1, &t2, &t3, &t4, &t5)
+	return q
+}
+
+// addAffine sets q = p1 + p2 for an affine p2: RCB16 Algorithm 2 (mixed
+// addition, Z2 = 1), 11M + 3m_a + 2m_3b + 17a. It is complete for every p1,
+// the infinity included; p2 cannot be the infinity. q may alias p1.
+func (q *p256Point) addAffine(p1 *p256Point, p2 *p256Affine) *p256Point {
+	var t0, t1, t2, t3, t4, t5 p256Element
+	t0.Mul(&p1.x, &p2.x) // 1. t0 = X1·X2
+	t1.Mul(&p1.y, &p2.y) // 2. t1 = Y1·Y2
+	t2 = p1.z            //    t2 = Z1 (= Z1·Z2)
+	t3.Add(&p2.x, &p2.y) // 3. t3 = X2+Y2
+	t4.Add(&p1.x, &p1.y) // 4. t4 = X1+Y1
+	t3.Mul(&t3, &t4)     // 5. t3 = t3·t4
+	t4.Add(&t0, &t1)     // 6. t4 = t0+t1
+	t3.Sub(&t3, &t4)     // 7. t3 = t3-t4 = X1·Y2+X2·Y1
+	t4.Mul(&p2.x, &p1.z) // 8. t4 = X2·Z1
+	t4.Add(&t4, &p1.x)   // 9. t4 = t4+X1 = X1·Z2+X2·Z1
+	t5.Mul(&p2.y, &p1.z) // 10. t5 = Y2·Z1
+	t5.Add(&t5, &p1.y)   // 11. t5 = t5+Y1 = Y1·Z2+Y2·Z1
+	p256TailAdd(q, &t0, &t1, &t2, &t3, &t4, &t5)
+	return q
+}
+
+// p256TailAdd is the part that Algorithms 1 and 2 share (Algorithm 1
+// steps 19-40), from t0 = X1·X2, t1 = Y1·Y2, t2 = Z1·Z2,
+// t3 = X1·Y2+X2·Y1, t4 = X1·Z2+X2·Z1 and t5 = Y1·Z2+Y2·Z1. It clobbers
+// t0, t1, t2 and t4.
+func p256TailAdd(q *p256Point, t0, t1, t2, t3, t4, t5 *p256Element) {
+	var x3, y3, z3 p256Element
+	z3.Mul(&p256A, t4)  // 19. Z3 = a·t4
+	x3.Mul(&p256B3, t2) // 20. X3 = b3·t2
+	z3.Add(&x3, &z3)    // 21. Z3 = X3+Z3
+	x3.Sub(t1, &z3)     // 22. X3 = t1-Z3
+	z3.Add(t1, &z3)     // 23. Z3 = t1+Z3
+	y3.Mul(&x3, &z3)    // 24. Y3 = X3·Z3
+	t1.Add(t0, t0)      // 25. t1 = t0+t0
+	t1.Add(t1, t0)      // 26. t1 = t1+t0
+	t2.Mul(&p256A, t2)  // 27. t2 = a·t2
+	t4.Mul(&p256B3, t4) // 28. t4 = b3·t4
+	t1.Add(t1, t2)      // 29. t1 = t1+t2
+	t2.Sub(t0, t2)      // 30. t2 = t0-t2
+	t2.Mul(&p256A, t2)  // 31. t2 = a·t2
+	t4.Add(t4, t2)      // 32. t4 = t4+t2
+	t0.Mul(t1, t4)      // 33. t0 = t1·t4
+	y3.Add(&y3, t0)     // 34. Y3 = Y3+t0
+	t0.Mul(t5, t4)      // 35. t0 = t5·t4
+	x3.Mul(t3, &x3)     // 36. X3 = t3·X3
+	x3.Sub(&x3, t0)     // 37. X3 = X3-t0
+	t0.Mul(t3, t1)      // 38. t0 = t3·t1
+	z3.Mul(t5, &z3)     // 39. Z3 = t5·Z3
+	z3.Add(&z3, t0)     // 40. Z3 = Z3+t0
+	q.x, q.y, q.z = x3, y3, z3
+}
+
+// double sets q = 2·p with RCB16 Algorithm 3 (any a): 8M + 3S + 3m_a +
+// 2m_3b + 15a. q may alias p.
+func (q *p256Point) double(p *p256Point) *p256Point {
+	var t0, t1, t2, t3, x3, y3, z3 p256Element
+	t0.Square(&p.x)      // 1. t0 = X·X
+	t1.Square(&p.y)      // 2. t1 = Y·Y
+	t2.Square(&p.z)      // 3. t2 = Z·Z
+	t3.Mul(&p.x, &p.y)   // 4. t3 = X·Y
+	t3.Add(&t3, &t3)     // 5. t3 = t3+t3
+	z3.Mul(&p.x, &p.z)   // 6. Z3 = X·Z
+	z3.Add(&z3, &z3)     // 7. Z3 = Z3+Z3
+	x3.Mul(&p256A, &z3)  // 8. X3 = a·Z3
+	y3.Mul(&p256B3, &t2) // 9. Y3 = b3·t2
+	y3.Add(&x3, &y3)     // 10. Y3 = X3+Y3
+	x3.Sub(&t1, &y3)     // 11. X3 = t1-Y3
+	y3.Add(&t1, &y3)     // 12. Y3 = t1+Y3
+	y3.Mul(&x3, &y3)     // 13. Y3 = X3·Y3
+	x3.Mul(&t3, &x3)     // 14. X3 = t3·X3
+	z3.Mul(&p256B3, &z3) // 15. Z3 = b3·Z3
+	t2.Mul(&p256A, &t2)  // 16. t2 = a·t2
+	t3.Sub(&t0, &t2)     // 17. t3 = t0-t2
+	t3.Mul(&p256A, &t3)  // 18. t3 = a·t3
+	t3.Add(&t3, &z3)     // 19. t3 = t3+Z3
+	z3.Add(&t0, &t0)     // 20. Z3 = t0+t0
+	t0.Add(&z3, &t0)     // 21. t0 = Z3+t0
+	t0.Add(&t0, &t2)     // 22. t0 = t0+t2
+	t0.Mul(&t0, &t3)     // 23. t0 = t0·t3
+	y3.Add(&y3, &t0)     // 24. Y3 = Y3+t0
+	t2.Mul(&p.y, &p.z)   // 25. t2 = Y·Z
+	t2.Add(&t2, &t2)     // 26. t2 = t2+t2
+	t0.Mul(&t2, &t3)     // 27. t0 = t2·t3
+	x3.Sub(&x3, &t0)     // 28. X3 = X3-t0
+	z3.Mul(&t2, &t1)     // 29. Z3 = t2·t1
+	z3.Add(&z3, &z3)     // 30. Z3 = Z3+Z3
+	z3.Add(&z3, &z3)     // 31. Z3 = Z3+Z3
+	q.x, q.y, q.z = x3, y3, z3
+	return q
+}
+
+// selectPoint sets q = a if cond is 1, b if cond is 0, with masks.
+func (q *p256Point) selectPoint(a, b *p256Point, cond uint64) *p256Point {
+	q.x.Select(&a.x, &b.x, cond)
+	q.y.Select(&a.y, &b.y, cond)
+	q.z.Select(&a.z, &b.z, cond)
+	return q
+}
+
+// condNeg negates q if neg is 1 (-(X:Y:Z) = (X:-Y:Z)), with a mask.
+func (q *p256Point) condNeg(neg uint64) {
+	var ny p256Element
+	ny.Neg(&q.y)
+	q.y.Select(&ny, &q.y, neg)
+}
+
+// affine returns x = X/Z, y = Y/Z and inf = 1 for the point at infinity
+// (whose x, y come out 0). One constant-time inversion.
+func (q *p256Point) affine() (x, y p256Element, inf uint64) {
+	var zinv p256Element
+	zinv.Invert(&q.z)
+	x.Mul(&q.x, &zinv)
+	y.Mul(&q.y, &zinv)
+	return x, y, q.z.IsZero()
+}
+
+// p256OnCurve returns 1 if y² = x³ + ax + b (RFC 5639 §2.1), else 0.
+func p256OnCurve(x, y *p256Element) uint64 {
+	var lhs, rhs p256Element
+	lhs.Square(y)
+	rhs.Square(x)
+	rhs.Add(&rhs, &p256A)
+	rhs.Mul(&rhs, x)
+	rhs.Add(&rhs, &p256B)
+	return lhs.Equal(&rhs)
+}
+
+// p256Table holds 0·P, 1·P, …, 8·P for the signed 4-bit window.
+type p256Table [9]p256Point
+
+func (t *p256Table) init(p *p256Point) {
+	t[0].setInfinity()
+	t[1] = *p
+	for i := 2; i < 9; i++ {
+		if i%2 == 0 {
+			t[i].double(&t[i/2])
+		} else {
+			t[i].add(&t[i-1], p)
+		}
+	}
+}
+
+// lookup sets q = ±t[mag] (minus when neg is 1) reading every entry, so
+// that the memory access pattern does not depend on mag.
+func (t *p256Table) lookup(q *p256Point, mag, neg uint8) {
+	q.setInfinity()
+	for i := 1; i < 9; i++ {
+		q.selectPoint(&t[i], q, eq64(uint64(i), uint64(mag)))
+	}
+	q.condNeg(uint64(neg))
+}
+
+// scalarMult sets q = k·p, k a big-endian integer of p256Bytes bytes (any
+// value, n and more included: the group law is complete). Fixed signed
+// 4-bit window: 7 group operations for the table, then per digit four
+// doublings and one addition of a table entry fetched in constant time.
+func (q *p256Point) scalarMult(p *p256Point, k *[p256Bytes]byte) *p256Point {
+	var table p256Table
+	table.init(p)
+	var mags, negs [2*p256Bytes + 1]uint8
+	recode4(k[:], mags[:], negs[:])
+	var acc, t p256Point
+	top := len(mags) - 1
+	table.lookup(&acc, mags[top], negs[top])
+	for i := top - 1; i >= 0; i-- {
+		acc.double(&acc)
+		acc.double(&acc)
+		acc.double(&acc)
+		acc.double(&acc)
+		table.lookup(&t, mags[i], negs[i])
+		acc.add(&acc, &t)
+	}
+	*q = acc
+	return q
+}
+
+// p256BaseTable[i][j-1] = j·16ⁱ·G in affine coordinates, j = 1…8, one row
+// per digit of recode4: ScalarBaseMult then needs no doubling at all.
+var (
+	p256BaseTable     *[2*p256Bytes + 1][8]p256Affine
+	p256BaseTableOnce sync.Once
+)
+
+func p256Base() *[2*p256Bytes + 1][8]p256Affine {
+	p256BaseTableOnce.Do(func() {
+		var proj [2*p256Bytes + 1][8]p256Point
+		var g p256Point
+		g.setAffine(&p256Gx, &p256Gy)
+		for i := range proj {
+			proj[i][0] = g
+			for j := 1; j < 8; j++ {
+				if j%2 == 1 {
+					proj[i][j].double(&proj[i][j/2])
+				} else {
+					proj[i][j].add(&proj[i][j-1], &g)
+				}
+			}
+			g.double(&proj[i][7]) // 16·16ⁱ·G
+		}
+		// Batch normalisation (Montgomery's trick): one inversion for all.
+		// None of these points is the infinity: j·16ⁱ is not a multiple
+		// of the prime n.
+		flat := proj[:]
+		var prefix [len(proj) * 8]p256Element
+		acc := p256ElementOne
+		for i := range flat {
+			for j := range flat[i] {
+				prefix[i*8+j] = acc
+				acc.Mul(&acc, &flat[i][j].z)
+			}
+		}
+		var inv p256Element
+		inv.Invert(&acc)
+		t := new([2*p256Bytes + 1][8]p256Affine)
+		for i := len(flat) - 1; i >= 0; i-- {
+			for j := 7; j >= 0; j-- {
+				var zinv p256Element
+				zinv.Mul(&inv, &prefix[i*8+j])
+				inv.Mul(&inv, &flat[i][j].z)
+				t[i][j].x.Mul(&flat[i][j].x, &zinv)
+				t[i][j].y.Mul(&flat[i][j].y, &zinv)
+			}
+		}
+		p256BaseTable = t
+	})
+	return p256BaseTable
+}
+
+// scalarBaseMult sets q = k·G, k of p256Bytes big-endian bytes: one mixed
+// addition per signed digit from the precomputed rows, each entry fetched
+// by reading all eight of its row; a zero digit keeps the accumulator.
+func (q *p256Point) scalarBaseMult(k *[p256Bytes]byte) *p256Point {
+	table := p256Base()
+	var mags, negs [2*p256Bytes + 1]uint8
+	recode4(k[:], mags[:], negs[:])
+	var acc, t p256Point
+	acc.setInfinity()
+	for i := range mags {
+		var e p256Affine
+		mag := uint64(mags[i])
+		for j := range table[i] {
+			cond := eq64(uint64(j+1), mag)
+			e.x.Select(&table[i][j].x, &e.x, cond)
+			e.y.Select(&table[i][j].y, &e.y, cond)
+		}
+		var ny p256Element
+		ny.Neg(&e.y)
+		e.y.Select(&ny, &e.y, uint64(negs[i]))
+		t.addAffine(&acc, &e)
+		acc.selectPoint(&acc, &t, isZero64(mag))
+	}
+	*q = acc
+	return q
+}
+
+// p256Ops is the byte-level face of this file (the curveOps interface of
+// brainpool.go). Points are 04||X||Y with coordinates below p, or nil for
+// the infinity; scalars are p256Bytes big-endian bytes.
+type p256Ops struct{}
+
+func (p256Ops) size() int { return p256Bytes }
+
+// decode reads an encoded point without the curve check (the callers that
+// need it call onCurve); the coordinates must be less than p.
+func (p256Ops) decode(b []byte) (*p256Point, bool) {
+	var q p256Point
+	if len(b) == 0 {
+		return q.setInfinity(), true
+	}
+	if len(b) != 1+2*p256Bytes || b[0] != 4 {
+		return nil, false
+	}
+	var x, y p256Element
+	if _, err := x.SetBytes(b[1 : 1+p256Bytes]); err != nil {
+		return nil, false
+	}
+	if _, err := y.SetBytes(b[1+p256Bytes:]); err != nil {
+		return nil, false
+	}
+	return q.setAffine(&x, &y), true
+}
+
+func (p256Ops) encode(q *p256Point) []byte {
+	x, y, inf := q.affine()
+	if inf == 1 {
+		return nil
+	}
+	out := make([]byte, 1+2*p256Bytes)
+	out[0] = 4
+	x.PutBytes((*[p256Bytes]byte)(out[1 : 1+p256Bytes]))
+	y.PutBytes((*[p256Bytes]byte)(out[1+p256Bytes:]))
+	return out
+}
+
+func (o p256Ops) onCurve(b []byte) bool {
+	if len(b) != 1+2*p256Bytes || b[0] != 4 {
+		return false
+	}
+	var x, y p256Element
+	if _, err := x.SetBytes(b[1 : 1+p256Bytes]); err != nil {
+		return false
+	}
+	if _, err := y.SetBytes(b[1+p256Bytes:]); err != nil {
+		return false
+	}
+	return p256OnCurve(&x, &y) == 1
+}
+
+func (o p256Ops) add(b1, b2 []byte) []byte {
+	p1, ok1 := o.decode(b1)
+	p2, ok2 := o.decode(b2)
+	if !ok1 || !ok2 {
+		return nil
+	}
+	return o.encode(p1.add(p1, p2))
+}
+
+func (o p256Ops) double(b []byte) []byte {
+	p, ok := o.decode(b)
+	if !ok {
+		return nil
+	}
+	return o.encode(p.double(p))
+}
+
+func (o p256Ops) mult(b, k []byte) []byte {
+	p, ok := o.decode(b)
+	if !ok || len(k) != p256Bytes {
+		return nil
+	}
+	return o.encode(p.scalarMult(p, (*[p256Bytes]byte)(k)))
+}
+
+func (o p256Ops) baseMult(k []byte) []byte {
+	if len(k) != p256Bytes {
+		return nil
+	}
+	var q p256Point
+	return o.encode(q.scalarBaseMult((*[p256Bytes]byte)(k)))
+}
+
+// baseMultAdd returns k·G + P.
+func (o p256Ops) baseMultAdd(k, b []byte) []byte {
+	p, ok := o.decode(b)
+	if !ok || len(k) != p256Bytes {
+		return nil
+	}
+	var q p256Point
+	q.scalarBaseMult((*[p256Bytes]byte)(k))
+	return o.encode(q.add(&q, p))
+}
+
+// validScalar reports whether 1 ≤ k < n, k of p256Bytes bytes.
+func (p256Ops) validScalar(k []byte) bool {
+	var s p256Scalar
+	if _, err := s.SetBytes(k); err != nil {
+		return false
+	}
+	return s.IsZero() == 0
+}
+
+// sign computes the ECDSA signature (SEC 1 v2 §4.1.3 steps 1-6) with the
+// private key d, the digest integer e (p256Bytes bytes, any value: it is
+// reduced mod n) and the nonce k, 1 ≤ d, k < n. r = x(k·G) mod n and
+// s = k⁻¹(e + r·d) mod n, all constant-time (k⁻¹ by Fermat mod n). It
+// returns nil, nil if r or s is 0 (the caller draws another k).
+func (o p256Ops) sign(d, e, k []byte) (r, s []byte) {
+	var ds, ks, es, rs, ss p256Scalar
+	if _, err := ds.SetBytes(d); err != nil {
+		return nil, nil
+	}
+	if _, err := ks.SetBytes(k); err != nil {
+		return nil, nil
+	}
+	es.SetReducedBytes((*[p256Bytes]byte)(e))
+	var R p256Point
+	R.scalarBaseMult((*[p256Bytes]byte)(k))
+	x, _, _ := R.affine()
+	var xb [p256Bytes]byte
+	x.PutBytes(&xb)
+	rs.SetReducedBytes(&xb) // x < p < 2n
+	ss.Mul(&rs, &ds)
+	ss.Add(&ss, &es)
+	ks.Invert(&ks)
+	ss.Mul(&ss, &ks)
+	if rs.IsZero() == 1 || ss.IsZero() == 1 {
+		return nil, nil
+	}
+	return rs.Bytes(), ss.Bytes()
+}
+
+// verify checks an ECDSA signature (SEC 1 v2 §4.1.4 steps 4-8) of digest
+// integer e by the public point b, r and s of p256Bytes bytes. The inputs
+// are public; it is constant-time anyway, as it reuses the code above.
+func (o p256Ops) verify(b, e, r, s []byte) bool {
+	if !o.onCurve(b) {
+		return false
+	}
+	p, _ := o.decode(b)
+	var rs, ss, es, w, u1, u2 p256Scalar
+	if _, err := rs.SetBytes(r); err != nil || rs.IsZero() == 1 {
+		return false
+	}
+	if _, err := ss.SetBytes(s); err != nil || ss.IsZero() == 1 {
+		return false
+	}
+	es.SetReducedBytes((*[p256Bytes]byte)(e))
+	w.Invert(&ss)
+	u1.Mul(&es, &w)
+	u2.Mul(&rs, &w)
+	var q1, q2 p256Point
+	q1.scalarBaseMult((*[p256Bytes]byte)(u1.Bytes()))
+	q2.scalarMult(p, (*[p256Bytes]byte)(u2.Bytes()))
+	q1.add(&q1, &q2)
+	x, _, inf := q1.affine()
+	if inf == 1 {
+		return false
+	}
+	var xb [p256Bytes]byte
+	x.PutBytes(&xb)
+	var v p256Scalar
+	v.SetReducedBytes(&xb)
+	return v.Equal(&rs) == 1
+}
