@@ -132,40 +132,67 @@ func field(w *bytes.Buffer, T, what string, m *big.Int, n int) {
 	f("// CIOS: for each limb y[i], t += x·y[i], then t += q·m with\n")
 	f("// q = t[0]·(-m⁻¹) mod 2⁶⁴ and t >>= 64; t < 2m stays in n+1 limbs. A\n")
 	f("// final masked subtraction brings it below m. No branch, no table.\n")
+	f("// The products of a row come first, then unbroken carry chains, which\n")
+	f("// the compiler turns into ADC sequences.\n")
 	f("func (z *%s) Mul(x, y *%s) *%s {\n", T, T, T)
-	f("\tvar hi, lo, c, carry, q uint64\n")
+	f("\tvar c, q uint64\n")
 	for j := 0; j <= n+1; j++ {
 		f("\tvar t%d uint64\n", j)
 	}
+	for j := 0; j < n; j++ {
+		f("\tvar h%d, l%d uint64\n", j, j)
+	}
+	f("\tx0")
+	for j := 1; j < n; j++ {
+		f(", x%d", j)
+	}
+	f(" := x[0]")
+	for j := 1; j < n; j++ {
+		f(", x[%d]", j)
+	}
+	f("\n")
+	// row emits h_j, l_j = a_j·v and the n+1-limb sum into l0..l(n-1), h(n-1).
+	row := func(v string, coef func(j int) string) {
+		for j := 0; j < n; j++ {
+			f("\th%d, l%d = bits.Mul64(%s, %s)\n", j, j, coef(j), v)
+		}
+		f("\tl1, c = bits.Add64(l1, h0, 0)\n")
+		for j := 2; j < n; j++ {
+			f("\tl%d, c = bits.Add64(l%d, h%d, c)\n", j, j, j-1)
+		}
+		f("\th%d += c\n", n-1)
+	}
+	xs := func(j int) string { return fmt.Sprintf("x%d", j) }
+	ms := func(j int) string { return fmt.Sprintf("0x%016x", ml[j]) }
 	for i := 0; i < n; i++ {
-		f("\t// limb %d of y\n", i)
-		f("\tyi%d := y[%d]\n", i, i)
+		f("\t// t += x·y[%d]\n", i)
+		row(fmt.Sprintf("y[%d]", i), xs)
 		if i == 0 {
-			f("\thi, t0 = bits.Mul64(x[0], yi0)\n\tcarry = hi\n")
-			for j := 1; j < n; j++ {
-				f("\thi, lo = bits.Mul64(x[%d], yi0)\n", j)
-				f("\tt%d, c = bits.Add64(lo, carry, 0)\n\tcarry = hi + c\n", j)
+			for j := 0; j < n; j++ {
+				f("\tt%d = l%d\n", j, j)
 			}
-			f("\tt%d = carry\n\tt%d = 0\n", n, n+1)
+			f("\tt%d = h%d\n", n, n-1)
 		} else {
-			f("\thi, lo = bits.Mul64(x[0], yi%d)\n", i)
-			f("\tt0, c = bits.Add64(lo, t0, 0)\n\tcarry = hi + c\n")
+			f("\tt0, c = bits.Add64(t0, l0, 0)\n")
 			for j := 1; j < n; j++ {
-				f("\thi, lo = bits.Mul64(x[%d], yi%d)\n", j, i)
-				f("\tlo, c = bits.Add64(lo, t%d, 0)\n\thi += c\n", j)
-				f("\tt%d, c = bits.Add64(lo, carry, 0)\n\tcarry = hi + c\n", j)
+				f("\tt%d, c = bits.Add64(t%d, l%d, c)\n", j, j, j)
 			}
-			f("\tt%d, c = bits.Add64(t%d, carry, 0)\n\tt%d = c\n", n, n, n+1)
+			f("\tt%d, c = bits.Add64(t%d, h%d, c)\n", n, n, n-1)
+			f("\tt%d = c\n", n+1)
 		}
+		f("\t// t = (t + q·m) / 2⁶⁴\n")
 		f("\tq = t0 * 0x%016x\n", minv.Uint64())
-		f("\thi, lo = bits.Mul64(q, 0x%016x)\n", ml[0])
-		f("\t_, c = bits.Add64(lo, t0, 0)\n\tcarry = hi + c\n")
+		row("q", ms)
+		f("\t_, c = bits.Add64(t0, l0, 0)\n")
 		for j := 1; j < n; j++ {
-			f("\thi, lo = bits.Mul64(q, 0x%016x)\n", ml[j])
-			f("\tlo, c = bits.Add64(lo, t%d, 0)\n\thi += c\n", j)
-			f("\tt%d, c = bits.Add64(lo, carry, 0)\n\tcarry = hi + c\n", j-1)
+			f("\tt%d, c = bits.Add64(t%d, l%d, c)\n", j-1, j, j)
 		}
-		f("\tt%d, c = bits.Add64(t%d, carry, 0)\n\tt%d = t%d + c\n", n-1, n, n, n+1)
+		f("\tt%d, c = bits.Add64(t%d, h%d, c)\n", n-1, n, n-1)
+		if i == 0 {
+			f("\tt%d = c\n", n)
+		} else {
+			f("\tt%d = t%d + c\n", n, n+1)
+		}
 	}
 	f("\tz.reduce(")
 	for j := 0; j <= n; j++ {
