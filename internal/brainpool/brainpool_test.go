@@ -176,4 +176,3 @@ func leftPad(n *big.Int, size int) string {
 	}
 	return string(out)
 }
-
