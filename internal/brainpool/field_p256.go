@@ -168,24 +168,19 @@ func (z *p256Element) Mul(x, y *p256Element) *p256Element {
 	t2, c = bits.Add64(t3, l3, c)
 	t3, c = bits.Add64(t4, h3, c)
 	t4 = t5 + c
-	z.reduce(t0, t1, t2, t3, t4)
-	return z
-}
-
-// reduce sets z = t mod m for t < 2m given as 4 limbs and a top word.
-func (z *p256Element) reduce(t0, t1, t2, t3, top uint64) {
+	// z = t - m unless that borrows (t < m); masked, no branch.
 	var b uint64
 	r0, b := bits.Sub64(t0, 0x2013481d1f6e5377, b)
 	r1, b := bits.Sub64(t1, 0x6e3bf623d5262028, b)
 	r2, b := bits.Sub64(t2, 0x3e660a909d838d72, b)
 	r3, b := bits.Sub64(t3, 0xa9fb57dba1eea9bc, b)
-	_, b = bits.Sub64(top, 0, b)
-	// b = 1: t < m, keep t; else keep t - m.
+	_, b = bits.Sub64(t4, 0, b)
 	mask := -b
 	z[0] = (t0 & mask) | (r0 &^ mask)
 	z[1] = (t1 & mask) | (r1 &^ mask)
 	z[2] = (t2 & mask) | (r2 &^ mask)
 	z[3] = (t3 & mask) | (r3 &^ mask)
+	return z
 }
 
 // Add sets z = x + y mod m and returns z.
@@ -195,7 +190,18 @@ func (z *p256Element) Add(x, y *p256Element) *p256Element {
 	t1, c := bits.Add64(x[1], y[1], c)
 	t2, c := bits.Add64(x[2], y[2], c)
 	t3, c := bits.Add64(x[3], y[3], c)
-	z.reduce(t0, t1, t2, t3, c)
+	// z = t - m unless that borrows (t < m); masked, no branch.
+	var b uint64
+	r0, b := bits.Sub64(t0, 0x2013481d1f6e5377, b)
+	r1, b := bits.Sub64(t1, 0x6e3bf623d5262028, b)
+	r2, b := bits.Sub64(t2, 0x3e660a909d838d72, b)
+	r3, b := bits.Sub64(t3, 0xa9fb57dba1eea9bc, b)
+	_, b = bits.Sub64(c, 0, b)
+	mask := -b
+	z[0] = (t0 & mask) | (r0 &^ mask)
+	z[1] = (t1 & mask) | (r1 &^ mask)
+	z[2] = (t2 & mask) | (r2 &^ mask)
+	z[3] = (t3 & mask) | (r3 &^ mask)
 	return z
 }
 
@@ -504,24 +510,19 @@ func (z *p256Scalar) Mul(x, y *p256Scalar) *p256Scalar {
 	t2, c = bits.Add64(t3, l3, c)
 	t3, c = bits.Add64(t4, h3, c)
 	t4 = t5 + c
-	z.reduce(t0, t1, t2, t3, t4)
-	return z
-}
-
-// reduce sets z = t mod m for t < 2m given as 4 limbs and a top word.
-func (z *p256Scalar) reduce(t0, t1, t2, t3, top uint64) {
+	// z = t - m unless that borrows (t < m); masked, no branch.
 	var b uint64
 	r0, b := bits.Sub64(t0, 0x901e0e82974856a7, b)
 	r1, b := bits.Sub64(t1, 0x8c397aa3b561a6f7, b)
 	r2, b := bits.Sub64(t2, 0x3e660a909d838d71, b)
 	r3, b := bits.Sub64(t3, 0xa9fb57dba1eea9bc, b)
-	_, b = bits.Sub64(top, 0, b)
-	// b = 1: t < m, keep t; else keep t - m.
+	_, b = bits.Sub64(t4, 0, b)
 	mask := -b
 	z[0] = (t0 & mask) | (r0 &^ mask)
 	z[1] = (t1 & mask) | (r1 &^ mask)
 	z[2] = (t2 & mask) | (r2 &^ mask)
 	z[3] = (t3 & mask) | (r3 &^ mask)
+	return z
 }
 
 // Add sets z = x + y mod m and returns z.
@@ -531,7 +532,18 @@ func (z *p256Scalar) Add(x, y *p256Scalar) *p256Scalar {
 	t1, c := bits.Add64(x[1], y[1], c)
 	t2, c := bits.Add64(x[2], y[2], c)
 	t3, c := bits.Add64(x[3], y[3], c)
-	z.reduce(t0, t1, t2, t3, c)
+	// z = t - m unless that borrows (t < m); masked, no branch.
+	var b uint64
+	r0, b := bits.Sub64(t0, 0x901e0e82974856a7, b)
+	r1, b := bits.Sub64(t1, 0x8c397aa3b561a6f7, b)
+	r2, b := bits.Sub64(t2, 0x3e660a909d838d71, b)
+	r3, b := bits.Sub64(t3, 0xa9fb57dba1eea9bc, b)
+	_, b = bits.Sub64(c, 0, b)
+	mask := -b
+	z[0] = (t0 & mask) | (r0 &^ mask)
+	z[1] = (t1 & mask) | (r1 &^ mask)
+	z[2] = (t2 & mask) | (r2 &^ mask)
+	z[3] = (t3 & mask) | (r3 &^ mask)
 	return z
 }
 

@@ -306,12 +306,7 @@ func (z *p384Element) Mul(x, y *p384Element) *p384Element {
 	t4, c = bits.Add64(t5, l5, c)
 	t5, c = bits.Add64(t6, h5, c)
 	t6 = t7 + c
-	z.reduce(t0, t1, t2, t3, t4, t5, t6)
-	return z
-}
-
-// reduce sets z = t mod m for t < 2m given as 6 limbs and a top word.
-func (z *p384Element) reduce(t0, t1, t2, t3, t4, t5, top uint64) {
+	// z = t - m unless that borrows (t < m); masked, no branch.
 	var b uint64
 	r0, b := bits.Sub64(t0, 0x874700133107ec53, b)
 	r1, b := bits.Sub64(t1, 0xacd3a729901d1a71, b)
@@ -319,8 +314,7 @@ func (z *p384Element) reduce(t0, t1, t2, t3, t4, t5, top uint64) {
 	r3, b := bits.Sub64(t3, 0x152f7109ed5456b4, b)
 	r4, b := bits.Sub64(t4, 0x0f5d6f7e50e641df, b)
 	r5, b := bits.Sub64(t5, 0x8cb91e82a3386d28, b)
-	_, b = bits.Sub64(top, 0, b)
-	// b = 1: t < m, keep t; else keep t - m.
+	_, b = bits.Sub64(t6, 0, b)
 	mask := -b
 	z[0] = (t0 & mask) | (r0 &^ mask)
 	z[1] = (t1 & mask) | (r1 &^ mask)
@@ -328,6 +322,7 @@ func (z *p384Element) reduce(t0, t1, t2, t3, t4, t5, top uint64) {
 	z[3] = (t3 & mask) | (r3 &^ mask)
 	z[4] = (t4 & mask) | (r4 &^ mask)
 	z[5] = (t5 & mask) | (r5 &^ mask)
+	return z
 }
 
 // Add sets z = x + y mod m and returns z.
@@ -339,7 +334,22 @@ func (z *p384Element) Add(x, y *p384Element) *p384Element {
 	t3, c := bits.Add64(x[3], y[3], c)
 	t4, c := bits.Add64(x[4], y[4], c)
 	t5, c := bits.Add64(x[5], y[5], c)
-	z.reduce(t0, t1, t2, t3, t4, t5, c)
+	// z = t - m unless that borrows (t < m); masked, no branch.
+	var b uint64
+	r0, b := bits.Sub64(t0, 0x874700133107ec53, b)
+	r1, b := bits.Sub64(t1, 0xacd3a729901d1a71, b)
+	r2, b := bits.Sub64(t2, 0x12b1da197fb71123, b)
+	r3, b := bits.Sub64(t3, 0x152f7109ed5456b4, b)
+	r4, b := bits.Sub64(t4, 0x0f5d6f7e50e641df, b)
+	r5, b := bits.Sub64(t5, 0x8cb91e82a3386d28, b)
+	_, b = bits.Sub64(c, 0, b)
+	mask := -b
+	z[0] = (t0 & mask) | (r0 &^ mask)
+	z[1] = (t1 & mask) | (r1 &^ mask)
+	z[2] = (t2 & mask) | (r2 &^ mask)
+	z[3] = (t3 & mask) | (r3 &^ mask)
+	z[4] = (t4 & mask) | (r4 &^ mask)
+	z[5] = (t5 & mask) | (r5 &^ mask)
 	return z
 }
 
@@ -790,12 +800,7 @@ func (z *p384Scalar) Mul(x, y *p384Scalar) *p384Scalar {
 	t4, c = bits.Add64(t5, l5, c)
 	t5, c = bits.Add64(t6, h5, c)
 	t6 = t7 + c
-	z.reduce(t0, t1, t2, t3, t4, t5, t6)
-	return z
-}
-
-// reduce sets z = t mod m for t < 2m given as 6 limbs and a top word.
-func (z *p384Scalar) reduce(t0, t1, t2, t3, t4, t5, top uint64) {
+	// z = t - m unless that borrows (t < m); masked, no branch.
 	var b uint64
 	r0, b := bits.Sub64(t0, 0x3b883202e9046565, b)
 	r1, b := bits.Sub64(t1, 0xcf3ab6af6b7fc310, b)
@@ -803,8 +808,7 @@ func (z *p384Scalar) reduce(t0, t1, t2, t3, t4, t5, top uint64) {
 	r3, b := bits.Sub64(t3, 0x152f7109ed5456b3, b)
 	r4, b := bits.Sub64(t4, 0x0f5d6f7e50e641df, b)
 	r5, b := bits.Sub64(t5, 0x8cb91e82a3386d28, b)
-	_, b = bits.Sub64(top, 0, b)
-	// b = 1: t < m, keep t; else keep t - m.
+	_, b = bits.Sub64(t6, 0, b)
 	mask := -b
 	z[0] = (t0 & mask) | (r0 &^ mask)
 	z[1] = (t1 & mask) | (r1 &^ mask)
@@ -812,6 +816,7 @@ func (z *p384Scalar) reduce(t0, t1, t2, t3, t4, t5, top uint64) {
 	z[3] = (t3 & mask) | (r3 &^ mask)
 	z[4] = (t4 & mask) | (r4 &^ mask)
 	z[5] = (t5 & mask) | (r5 &^ mask)
+	return z
 }
 
 // Add sets z = x + y mod m and returns z.
@@ -823,7 +828,22 @@ func (z *p384Scalar) Add(x, y *p384Scalar) *p384Scalar {
 	t3, c := bits.Add64(x[3], y[3], c)
 	t4, c := bits.Add64(x[4], y[4], c)
 	t5, c := bits.Add64(x[5], y[5], c)
-	z.reduce(t0, t1, t2, t3, t4, t5, c)
+	// z = t - m unless that borrows (t < m); masked, no branch.
+	var b uint64
+	r0, b := bits.Sub64(t0, 0x3b883202e9046565, b)
+	r1, b := bits.Sub64(t1, 0xcf3ab6af6b7fc310, b)
+	r2, b := bits.Sub64(t2, 0x1f166e6cac0425a7, b)
+	r3, b := bits.Sub64(t3, 0x152f7109ed5456b3, b)
+	r4, b := bits.Sub64(t4, 0x0f5d6f7e50e641df, b)
+	r5, b := bits.Sub64(t5, 0x8cb91e82a3386d28, b)
+	_, b = bits.Sub64(c, 0, b)
+	mask := -b
+	z[0] = (t0 & mask) | (r0 &^ mask)
+	z[1] = (t1 & mask) | (r1 &^ mask)
+	z[2] = (t2 & mask) | (r2 &^ mask)
+	z[3] = (t3 & mask) | (r3 &^ mask)
+	z[4] = (t4 & mask) | (r4 &^ mask)
+	z[5] = (t5 & mask) | (r5 &^ mask)
 	return z
 }
 

@@ -492,12 +492,7 @@ func (z *p512Element) Mul(x, y *p512Element) *p512Element {
 	t6, c = bits.Add64(t7, l7, c)
 	t7, c = bits.Add64(t8, h7, c)
 	t8 = t9 + c
-	z.reduce(t0, t1, t2, t3, t4, t5, t6, t7, t8)
-	return z
-}
-
-// reduce sets z = t mod m for t < 2m given as 8 limbs and a top word.
-func (z *p512Element) reduce(t0, t1, t2, t3, t4, t5, t6, t7, top uint64) {
+	// z = t - m unless that borrows (t < m); masked, no branch.
 	var b uint64
 	r0, b := bits.Sub64(t0, 0x28aa6056583a48f3, b)
 	r1, b := bits.Sub64(t1, 0x2881ff2f2d82c685, b)
@@ -507,8 +502,7 @@ func (z *p512Element) reduce(t0, t1, t2, t3, t4, t5, t6, t7, top uint64) {
 	r5, b := bits.Sub64(t5, 0xcb308db3b3c9d20e, b)
 	r6, b := bits.Sub64(t6, 0x3fd4e6ae33c9fc07, b)
 	r7, b := bits.Sub64(t7, 0xaadd9db8dbe9c48b, b)
-	_, b = bits.Sub64(top, 0, b)
-	// b = 1: t < m, keep t; else keep t - m.
+	_, b = bits.Sub64(t8, 0, b)
 	mask := -b
 	z[0] = (t0 & mask) | (r0 &^ mask)
 	z[1] = (t1 & mask) | (r1 &^ mask)
@@ -518,6 +512,7 @@ func (z *p512Element) reduce(t0, t1, t2, t3, t4, t5, t6, t7, top uint64) {
 	z[5] = (t5 & mask) | (r5 &^ mask)
 	z[6] = (t6 & mask) | (r6 &^ mask)
 	z[7] = (t7 & mask) | (r7 &^ mask)
+	return z
 }
 
 // Add sets z = x + y mod m and returns z.
@@ -531,7 +526,26 @@ func (z *p512Element) Add(x, y *p512Element) *p512Element {
 	t5, c := bits.Add64(x[5], y[5], c)
 	t6, c := bits.Add64(x[6], y[6], c)
 	t7, c := bits.Add64(x[7], y[7], c)
-	z.reduce(t0, t1, t2, t3, t4, t5, t6, t7, c)
+	// z = t - m unless that borrows (t < m); masked, no branch.
+	var b uint64
+	r0, b := bits.Sub64(t0, 0x28aa6056583a48f3, b)
+	r1, b := bits.Sub64(t1, 0x2881ff2f2d82c685, b)
+	r2, b := bits.Sub64(t2, 0xaecda12ae6a380e6, b)
+	r3, b := bits.Sub64(t3, 0x7d4d9b009bc66842, b)
+	r4, b := bits.Sub64(t4, 0xd6639cca70330871, b)
+	r5, b := bits.Sub64(t5, 0xcb308db3b3c9d20e, b)
+	r6, b := bits.Sub64(t6, 0x3fd4e6ae33c9fc07, b)
+	r7, b := bits.Sub64(t7, 0xaadd9db8dbe9c48b, b)
+	_, b = bits.Sub64(c, 0, b)
+	mask := -b
+	z[0] = (t0 & mask) | (r0 &^ mask)
+	z[1] = (t1 & mask) | (r1 &^ mask)
+	z[2] = (t2 & mask) | (r2 &^ mask)
+	z[3] = (t3 & mask) | (r3 &^ mask)
+	z[4] = (t4 & mask) | (r4 &^ mask)
+	z[5] = (t5 & mask) | (r5 &^ mask)
+	z[6] = (t6 & mask) | (r6 &^ mask)
+	z[7] = (t7 & mask) | (r7 &^ mask)
 	return z
 }
 
@@ -1172,12 +1186,7 @@ func (z *p512Scalar) Mul(x, y *p512Scalar) *p512Scalar {
 	t6, c = bits.Add64(t7, l7, c)
 	t7, c = bits.Add64(t8, h7, c)
 	t8 = t9 + c
-	z.reduce(t0, t1, t2, t3, t4, t5, t6, t7, t8)
-	return z
-}
-
-// reduce sets z = t mod m for t < 2m given as 8 limbs and a top word.
-func (z *p512Scalar) reduce(t0, t1, t2, t3, t4, t5, t6, t7, top uint64) {
+	// z = t - m unless that borrows (t < m); masked, no branch.
 	var b uint64
 	r0, b := bits.Sub64(t0, 0xb58796829ca90069, b)
 	r1, b := bits.Sub64(t1, 0x1db1d381085ddadd, b)
@@ -1187,8 +1196,7 @@ func (z *p512Scalar) reduce(t0, t1, t2, t3, t4, t5, t6, t7, top uint64) {
 	r5, b := bits.Sub64(t5, 0xcb308db3b3c9d20e, b)
 	r6, b := bits.Sub64(t6, 0x3fd4e6ae33c9fc07, b)
 	r7, b := bits.Sub64(t7, 0xaadd9db8dbe9c48b, b)
-	_, b = bits.Sub64(top, 0, b)
-	// b = 1: t < m, keep t; else keep t - m.
+	_, b = bits.Sub64(t8, 0, b)
 	mask := -b
 	z[0] = (t0 & mask) | (r0 &^ mask)
 	z[1] = (t1 & mask) | (r1 &^ mask)
@@ -1198,6 +1206,7 @@ func (z *p512Scalar) reduce(t0, t1, t2, t3, t4, t5, t6, t7, top uint64) {
 	z[5] = (t5 & mask) | (r5 &^ mask)
 	z[6] = (t6 & mask) | (r6 &^ mask)
 	z[7] = (t7 & mask) | (r7 &^ mask)
+	return z
 }
 
 // Add sets z = x + y mod m and returns z.
@@ -1211,7 +1220,26 @@ func (z *p512Scalar) Add(x, y *p512Scalar) *p512Scalar {
 	t5, c := bits.Add64(x[5], y[5], c)
 	t6, c := bits.Add64(x[6], y[6], c)
 	t7, c := bits.Add64(x[7], y[7], c)
-	z.reduce(t0, t1, t2, t3, t4, t5, t6, t7, c)
+	// z = t - m unless that borrows (t < m); masked, no branch.
+	var b uint64
+	r0, b := bits.Sub64(t0, 0xb58796829ca90069, b)
+	r1, b := bits.Sub64(t1, 0x1db1d381085ddadd, b)
+	r2, b := bits.Sub64(t2, 0x418661197fac1047, b)
+	r3, b := bits.Sub64(t3, 0x553e5c414ca92619, b)
+	r4, b := bits.Sub64(t4, 0xd6639cca70330870, b)
+	r5, b := bits.Sub64(t5, 0xcb308db3b3c9d20e, b)
+	r6, b := bits.Sub64(t6, 0x3fd4e6ae33c9fc07, b)
+	r7, b := bits.Sub64(t7, 0xaadd9db8dbe9c48b, b)
+	_, b = bits.Sub64(c, 0, b)
+	mask := -b
+	z[0] = (t0 & mask) | (r0 &^ mask)
+	z[1] = (t1 & mask) | (r1 &^ mask)
+	z[2] = (t2 & mask) | (r2 &^ mask)
+	z[3] = (t3 & mask) | (r3 &^ mask)
+	z[4] = (t4 & mask) | (r4 &^ mask)
+	z[5] = (t5 & mask) | (r5 &^ mask)
+	z[6] = (t6 & mask) | (r6 &^ mask)
+	z[7] = (t7 & mask) | (r7 &^ mask)
 	return z
 }
 

@@ -127,6 +127,22 @@ func field(w *bytes.Buffer, T, what string, m *big.Int, n int) {
 	}
 	f("}\n\n")
 
+	// emitReduce writes z = t mod m for t < 2m in limbs t[0..n-1] and top,
+	// inline (a call costs as much as the subtraction itself).
+	emitReduce := func(t func(j int) string, top string) {
+		f("\t// z = t - m unless that borrows (t < m); masked, no branch.\n")
+		f("\tvar b uint64\n")
+		for j := 0; j < n; j++ {
+			f("\tr%d, b := bits.Sub64(%s, 0x%016x, b)\n", j, t(j), ml[j])
+		}
+		f("\t_, b = bits.Sub64(%s, 0, b)\n", top)
+		f("\tmask := -b\n")
+		for j := 0; j < n; j++ {
+			f("\tz[%d] = (%s & mask) | (r%d &^ mask)\n", j, t(j), j)
+		}
+	}
+	tv := func(j int) string { return fmt.Sprintf("t%d", j) }
+
 	// Mul.
 	f("// Mul sets z = x·y·R⁻¹ mod m (the Montgomery product) and returns z.\n")
 	f("// CIOS: for each limb y[i], t += x·y[i], then t += q·m with\n")
@@ -194,28 +210,8 @@ func field(w *bytes.Buffer, T, what string, m *big.Int, n int) {
 			f("\tt%d = t%d + c\n", n, n+1)
 		}
 	}
-	f("\tz.reduce(")
-	for j := 0; j <= n; j++ {
-		f("t%d, ", j)
-	}
-	f(")\n\treturn z\n}\n\n")
-
-	// reduce: z = t - m if t >= m else t, t < 2m given as n limbs + top.
-	f("// reduce sets z = t mod m for t < 2m given as %d limbs and a top word.\n", n)
-	f("func (z *%s) reduce(", T)
-	for j := 0; j < n; j++ {
-		f("t%d, ", j)
-	}
-	f("top uint64) {\n\tvar b uint64\n")
-	for j := 0; j < n; j++ {
-		f("\tr%d, b := bits.Sub64(t%d, 0x%016x, b)\n", j, j, ml[j])
-	}
-	f("\t_, b = bits.Sub64(top, 0, b)\n")
-	f("\t// b = 1: t < m, keep t; else keep t - m.\n\tmask := -b\n")
-	for j := 0; j < n; j++ {
-		f("\tz[%d] = (t%d & mask) | (r%d &^ mask)\n", j, j, j)
-	}
-	f("}\n\n")
+	emitReduce(tv, fmt.Sprintf("t%d", n))
+	f("\treturn z\n}\n\n")
 
 	// Add.
 	f("// Add sets z = x + y mod m and returns z.\n")
@@ -223,11 +219,8 @@ func field(w *bytes.Buffer, T, what string, m *big.Int, n int) {
 	for j := 0; j < n; j++ {
 		f("\tt%d, c := bits.Add64(x[%d], y[%d], c)\n", j, j, j)
 	}
-	f("\tz.reduce(")
-	for j := 0; j < n; j++ {
-		f("t%d, ", j)
-	}
-	f("c)\n\treturn z\n}\n\n")
+	emitReduce(tv, "c")
+	f("\treturn z\n}\n\n")
 
 	// Sub.
 	f("// Sub sets z = x - y mod m and returns z: on a borrow, m is added back\n// through a mask.\n")
