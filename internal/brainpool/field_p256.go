@@ -694,11 +694,19 @@ func (z *p256Scalar) Invert(x *p256Scalar) *p256Scalar {
 	return z
 }
 
-// Curve constants of brainpoolP256r1 (RFC 5639 §3.4) in the Montgomery domain.
+// Curve constants of brainpoolP256r1 (RFC 5639 §3.4) in the Montgomery domain:
+// a, b, G of the curve; Z² and Z³ of the isomorphism (x, y) ↦ (x·Z², y·Z³)
+// onto the twist y² = x³ - 3x + Bt (RFC 5639 §3, a·Z⁴ = -3, Bt = b·Z⁶),
+// their inverses, and Bt.
 var (
-	p256A  = p256Element{0xd5d18edf69696261, 0xa68123f1c1d20c64, 0x95ec1e5e6398556e, 0x1e4676abd666bc17}
-	p256B  = p256Element{0x05d24d72c0c0f36f, 0x0ac34a49cc51bf59, 0x64ca989357f2e9d9, 0x1634f57646a3c93e}
-	p256B3 = p256Element{0x1176e8584242da4d, 0x2049dedd64f53e0b, 0x2e5fc9ba07d8bd8b, 0x429ee062d3eb5bbb}
-	p256Gx = p256Element{0x27c0d92d351fd10c, 0x80de4d9ab97cf30a, 0x704c311d6b892ad3, 0x8e1f767a9e119bdf}
-	p256Gy = p256Element{0x9a4fe948a0917a17, 0xa618f259cd950162, 0x16fdf6e8dfbd8b03, 0x14eb78c6026eb0a2}
+	p256A     = p256Element{0xd5d18edf69696261, 0xa68123f1c1d20c64, 0x95ec1e5e6398556e, 0x1e4676abd666bc17}
+	p256B     = p256Element{0x05d24d72c0c0f36f, 0x0ac34a49cc51bf59, 0x64ca989357f2e9d9, 0x1634f57646a3c93e}
+	p256Gx    = p256Element{0x27c0d92d351fd10c, 0x80de4d9ab97cf30a, 0x704c311d6b892ad3, 0x8e1f767a9e119bdf}
+	p256Gy    = p256Element{0x9a4fe948a0917a17, 0xa618f259cd950162, 0x16fdf6e8dfbd8b03, 0x14eb78c6026eb0a2}
+	p256Z2    = p256Element{0x104a803320a0514f, 0xb54d92af048eb94e, 0xd64e2ed7e093d7c3, 0x8bbb2a52caea3a42}
+	p256Z3    = p256Element{0x6181998787c5c323, 0x7fa0282a10ca56f3, 0x0b7818ae9330be64, 0x35aaf033bd3894b1}
+	p256Z2Inv = p256Element{0x530e3bddce68ff1b, 0xf02125e71feec28b, 0xa998b1aebda07f13, 0x72ac986dd577fd90}
+	p256Z3Inv = p256Element{0xa2f3b2cf1fdaa92e, 0x0aa729d67b6261b8, 0x755a6c102ac95e56, 0x5ad8f06e2e2df68b}
+	p256Bt    = p256Element{0xec09f8253e842369, 0x5378207cc1d93e3d, 0xd36e5b31172a7c7a, 0x1969294c24b0c673}
+	p256Bt3   = p256Element{0xc41de86fbb8c6a3b, 0xfa686176458bbab9, 0x7a4b1193457f756e, 0x4c3b7be46e12535b}
 )

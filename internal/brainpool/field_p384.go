@@ -998,11 +998,19 @@ func (z *p384Scalar) Invert(x *p384Scalar) *p384Scalar {
 	return z
 }
 
-// Curve constants of brainpoolP384r1 (RFC 5639 §3.6) in the Montgomery domain.
+// Curve constants of brainpoolP384r1 (RFC 5639 §3.6) in the Montgomery domain:
+// a, b, G of the curve; Z² and Z³ of the isomorphism (x, y) ↦ (x·Z², y·Z³)
+// onto the twist y² = x³ - 3x + Bt (RFC 5639 §3, a·Z⁴ = -3, Bt = b·Z⁶),
+// their inverses, and Bt.
 var (
-	p384A  = p384Element{0xdb26b895466c3c99, 0x75d7f3fef157b07b, 0x936771b9d7f10db4, 0xe7ffe9e535529374, 0x400a8fdf42b00c60, 0x7c338021a2e8c0d1}
-	p384B  = p384Element{0x1f05fdea00c8e16d, 0x362ef7c8205a0fe3, 0xcdb456c3f7216eda, 0x17413827fe77fed8, 0x2b335681d1cd255d, 0x453dcefae84686aa}
-	p384B3 = p384Element{0xd5caf9aad152b7f4, 0xf5b9402ed0f11537, 0x566b2a3265ad3b6a, 0x3094376e0e13a5d6, 0x723c940724812e38, 0x43004e6e159b26d6}
-	p384Gx = p384Element{0xa189deebd438fbc1, 0x66fc80e8d5a886bf, 0x94c378e99d202f23, 0x068b264ef95c2164, 0x9cdd0dcfbacd0099, 0x8500753388f53fc1}
-	p384Gy = p384Element{0xe738b3310de140a5, 0xf5e0d246c7996f55, 0xf88309a38f0737fc, 0xa180acd4d5719217, 0xc61625664f21ddb6, 0x2cf4a062458968b5}
+	p384A     = p384Element{0xdb26b895466c3c99, 0x75d7f3fef157b07b, 0x936771b9d7f10db4, 0xe7ffe9e535529374, 0x400a8fdf42b00c60, 0x7c338021a2e8c0d1}
+	p384B     = p384Element{0x1f05fdea00c8e16d, 0x362ef7c8205a0fe3, 0xcdb456c3f7216eda, 0x17413827fe77fed8, 0x2b335681d1cd255d, 0x453dcefae84686aa}
+	p384Gx    = p384Element{0xa189deebd438fbc1, 0x66fc80e8d5a886bf, 0x94c378e99d202f23, 0x068b264ef95c2164, 0x9cdd0dcfbacd0099, 0x8500753388f53fc1}
+	p384Gy    = p384Element{0xe738b3310de140a5, 0xf5e0d246c7996f55, 0xf88309a38f0737fc, 0xa180acd4d5719217, 0xc61625664f21ddb6, 0x2cf4a062458968b5}
+	p384Z2    = p384Element{0xaefcebe73dcb9036, 0x2ff4da331cef2ce9, 0x39b0b4e85b0f88f4, 0xfe35de0e79c4e4b0, 0xe1482742e899e8b6, 0x47296b021ae1478f}
+	p384Z3    = p384Element{0x531be201e4fa2ddc, 0x414d8ab33cffa0e7, 0x7d5148a5d998e205, 0x937c4a8639981427, 0xcf3dd84d2e666013, 0x86949856c48eb3bf}
+	p384Z2Inv = p384Element{0x163ae6f476e0c328, 0x3dc22d1c9b68e792, 0x83115a7dcdfbca22, 0x67592b2e919e2fa9, 0xba02965bdd060096, 0x1b47d99d57a28d0c}
+	p384Z3Inv = p384Element{0x8e1e773b4776e822, 0x5e924c274f5f574a, 0xcaa297431771b9ed, 0x8a36a206ccd4b14a, 0x82faa9995960998b, 0x0040301ef4c949b0}
+	p384Bt    = p384Element{0x1e2135dfd5a65daf, 0xc67f028805dc58c5, 0x8388fba9348aa1c9, 0xe8274aaefcee4563, 0x5937313bb6fe4ab1, 0x36e0cfc6856368b8}
+	p384Bt3   = p384Element{0xd31ca18c4feb2cba, 0xa6a9606e8177efdd, 0x77e918e21de8d439, 0xa3466f0309767976, 0xfc482434d4149e36, 0x17e950d0ecf1cd00}
 )

@@ -238,31 +238,50 @@ func TestGeneratedConstants(t *testing.T) {
 	for _, c := range curves() {
 		bc := c.(*Curve)
 		p := bc.params
-		b3 := new(big.Int).Mul(p.B, big.NewInt(3))
-		b3.Mod(b3, p.P)
-		var got [][]byte
+		var got [][]byte // a, b, Gx, Gy, Z², Z³, Z⁻², Z⁻³, Bt, 3Bt
 		var mp, mn *big.Int
 		switch p.Name {
 		case "brainpoolP256r1":
-			got = [][]byte{p256A.Bytes(), p256B.Bytes(), p256B3.Bytes(), p256Gx.Bytes(), p256Gy.Bytes()}
+			got = [][]byte{p256A.Bytes(), p256B.Bytes(), p256Gx.Bytes(), p256Gy.Bytes(), p256Z2.Bytes(), p256Z3.Bytes(), p256Z2Inv.Bytes(), p256Z3Inv.Bytes(), p256Bt.Bytes(), p256Bt3.Bytes()}
 			mp, mn = limbsToInt(p256ElementModulus[:]), limbsToInt(p256ScalarModulus[:])
 		case "brainpoolP384r1":
-			got = [][]byte{p384A.Bytes(), p384B.Bytes(), p384B3.Bytes(), p384Gx.Bytes(), p384Gy.Bytes()}
+			got = [][]byte{p384A.Bytes(), p384B.Bytes(), p384Gx.Bytes(), p384Gy.Bytes(), p384Z2.Bytes(), p384Z3.Bytes(), p384Z2Inv.Bytes(), p384Z3Inv.Bytes(), p384Bt.Bytes(), p384Bt3.Bytes()}
 			mp, mn = limbsToInt(p384ElementModulus[:]), limbsToInt(p384ScalarModulus[:])
 		case "brainpoolP512r1":
-			got = [][]byte{p512A.Bytes(), p512B.Bytes(), p512B3.Bytes(), p512Gx.Bytes(), p512Gy.Bytes()}
+			got = [][]byte{p512A.Bytes(), p512B.Bytes(), p512Gx.Bytes(), p512Gy.Bytes(), p512Z2.Bytes(), p512Z3.Bytes(), p512Z2Inv.Bytes(), p512Z3Inv.Bytes(), p512Bt.Bytes(), p512Bt3.Bytes()}
 			mp, mn = limbsToInt(p512ElementModulus[:]), limbsToInt(p512ScalarModulus[:])
 		}
 		check(p.Name+" a", got[0], bc.a)
 		check(p.Name+" b", got[1], p.B)
-		check(p.Name+" 3b", got[2], b3)
-		check(p.Name+" Gx", got[3], p.Gx)
-		check(p.Name+" Gy", got[4], p.Gy)
+		check(p.Name+" Gx", got[2], p.Gx)
+		check(p.Name+" Gy", got[3], p.Gy)
 		if mp.Cmp(p.P) != 0 || mn.Cmp(p.N) != 0 {
 			t.Errorf("%s: generated moduli differ from p, n", p.Name)
 		}
 		if bc.ops.size() != (p.BitSize+7)/8 {
 			t.Errorf("%s: size %d", p.Name, bc.ops.size())
+		}
+		// The twist of RFC 5639 §3: a·Z⁴ = -3, Z³² = Z²³, Bt = b·Z⁶, and
+		// Z² is a square.
+		v := make([]*big.Int, len(got))
+		for i := range got {
+			v[i] = new(big.Int).SetBytes(got[i])
+		}
+		mod := func(x *big.Int) *big.Int { return x.Mod(x, p.P) }
+		z2, z3, z2i, z3i, bt, bt3 := v[4], v[5], v[6], v[7], v[8], v[9]
+		minus3 := mod(big.NewInt(-3))
+		if mod(new(big.Int).Mul(new(big.Int).Mul(z2, z2), bc.a)).Cmp(minus3) != 0 {
+			t.Errorf("%s: a·Z⁴ ≠ -3", p.Name)
+		}
+		z2cubed := mod(new(big.Int).Mul(new(big.Int).Mul(z2, z2), z2))
+		if mod(new(big.Int).Mul(z3, z3)).Cmp(z2cubed) != 0 || big.Jacobi(z2, p.P) != 1 {
+			t.Errorf("%s: Z², Z³ inconsistent", p.Name)
+		}
+		if mod(new(big.Int).Mul(z2, z2i)).Cmp(big.NewInt(1)) != 0 || mod(new(big.Int).Mul(z3, z3i)).Cmp(big.NewInt(1)) != 0 {
+			t.Errorf("%s: Z⁻², Z⁻³ wrong", p.Name)
+		}
+		if mod(new(big.Int).Mul(p.B, z2cubed)).Cmp(bt) != 0 || mod(new(big.Int).Mul(bt, big.NewInt(3))).Cmp(bt3) != 0 {
+			t.Errorf("%s: Bt ≠ b·Z⁶", p.Name)
 		}
 	}
 }

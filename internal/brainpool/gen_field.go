@@ -388,15 +388,44 @@ func main() {
 		field(&w, c.name+"Scalar", "n, the group order of "+c.rfc, n, c.limbs)
 		b := hexInt(c.b)
 		b3 := new(big.Int).Mul(b, big.NewInt(3))
-		fmt.Fprintf(&w, "// Curve constants of %s (RFC 5639 §%s) in the Montgomery domain.\n", c.rfc, c.section)
+		// The twist of RFC 5639 §3: with Z⁴ = -3/a, (x, y) ↦ (x·Z², y·Z³)
+		// maps the curve onto y² = x³ - 3x + b·Z⁶. Z² is the square root
+		// of -3/a that is itself a square (p ≡ 3 mod 4: exactly one is).
+		a := hexInt(c.a)
+		u := new(big.Int).ModInverse(a, p)
+		u.Mul(u, big.NewInt(-3))
+		u.Mod(u, p)
+		z2 := new(big.Int).ModSqrt(u, p)
+		if z2 == nil {
+			log.Fatalf("%s: -3/a is not a square", c.rfc)
+		}
+		if big.Jacobi(z2, p) != 1 {
+			z2.Sub(p, z2)
+		}
+		z := new(big.Int).ModSqrt(z2, p)
+		z3 := new(big.Int).Mul(z2, z)
+		z3.Mod(z3, p)
+		z6 := new(big.Int).Mul(z3, z3)
+		bt := new(big.Int).Mul(b, z6)
+		bt.Mod(bt, p)
+		bt3 := new(big.Int).Mul(bt, big.NewInt(3))
+		bt3.Mod(bt3, p)
+		z2inv := new(big.Int).ModInverse(z2, p)
+		z3inv := new(big.Int).ModInverse(z3, p)
+		fmt.Fprintf(&w, "// Curve constants of %s (RFC 5639 §%s) in the Montgomery domain:\n", c.rfc, c.section)
+		fmt.Fprintf(&w, "// a, b, G of the curve; Z² and Z³ of the isomorphism (x, y) ↦ (x·Z², y·Z³)\n")
+		fmt.Fprintf(&w, "// onto the twist y² = x³ - 3x + Bt (RFC 5639 §3, a·Z⁴ = -3, Bt = b·Z⁶),\n")
+		fmt.Fprintf(&w, "// their inverses, and Bt.\n")
 		fmt.Fprintf(&w, "var (\n")
 		for _, k := range []struct {
 			name string
 			v    *big.Int
-		}{{"A", hexInt(c.a)}, {"B", b}, {"B3", b3}, {"Gx", hexInt(c.gx)}, {"Gy", hexInt(c.gy)}} {
+		}{{"A", a}, {"B", b}, {"Gx", hexInt(c.gx)}, {"Gy", hexInt(c.gy)},
+			{"Z2", z2}, {"Z3", z3}, {"Z2Inv", z2inv}, {"Z3Inv", z3inv}, {"Bt", bt}, {"Bt3", bt3}} {
 			fmt.Fprintf(&w, "\t%s%s = %sElement%s\n", c.name, k.name, c.name, lit(mont(k.v, p, c.limbs)))
 		}
 		fmt.Fprintf(&w, ")\n")
+		_ = b3
 		write("field_"+c.name+".go", w.Bytes())
 	}
 	// Point arithmetic of the larger curves from the P256r1 master.

@@ -9,14 +9,20 @@ package brainpool
 
 import "sync"
 
-// p512Point is a point of brainpoolP512r1 in homogeneous projective
-// coordinates (X:Y:Z), x = X/Z and y = Y/Z; the point at infinity is
-// (0:1:0) (or any (0:Y:0)). The group law below is complete: it needs no
-// special case for the infinity, for P+P or for P+(-P).
+// p512Point is a point of brainpoolP512r1 held on its twist
+// E_t: y² = x³ - 3x + Bt (RFC 5639 §3: (x, y) ↦ (x·Z², y·Z³) with
+// a·Z⁴ = -3 and Bt = b·Z⁶, an isomorphism, so the group, its order n and
+// every scalar multiple are the same), in homogeneous projective
+// coordinates (X:Y:Z), x_t = X/Z and y_t = Y/Z; the point at infinity is
+// (0:1:0) (or any (0:Y:0)). On E_t the complete formulas of Renes,
+// Costello and Batina for a = -3 apply: they need no special case for the
+// infinity, for P+P or for P+(-P), and cost 3 multiplications less per
+// operation than those for a general a. Only setAffine and affine cross
+// the isomorphism.
 type p512Point struct{ x, y, z p512Element }
 
-// p512Affine is a point (x, y) with an implicit Z = 1; it cannot be the
-// point at infinity.
+// p512Affine is a point (x_t, y_t) of the twist with an implicit Z = 1;
+// it cannot be the point at infinity.
 type p512Affine struct{ x, y p512Element }
 
 func (q *p512Point) setInfinity() *p512Point {
@@ -26,17 +32,32 @@ func (q *p512Point) setInfinity() *p512Point {
 	return q
 }
 
+// setAffine sets q to the curve point (x, y), mapped onto the twist.
 func (q *p512Point) setAffine(x, y *p512Element) *p512Point {
-	q.x, q.y, q.z = *x, *y, p512ElementOne
+	q.x.Mul(x, &p512Z2)
+	q.y.Mul(y, &p512Z3)
+	q.z = p512ElementOne
 	return q
 }
 
-// add sets q = p1 + p2 with Renes, Costello and Batina, "Complete
-// addition formulas for prime order elliptic curves" (EUROCRYPT 2016),
-// Algorithm 1 (any a, b3 = 3b): 12M + 3m_a + 2m_3b + 23a. q may alias
-// p1 or p2.
+// affine returns the curve coordinates of q, x = X/(Z·Z²) and
+// y = Y/(Z·Z³), and inf = 1 for the point at infinity (whose x, y come
+// out 0). One constant-time inversion.
+func (q *p512Point) affine() (x, y p512Element, inf uint64) {
+	var zinv, zx, zy p512Element
+	zinv.Invert(&q.z)
+	zx.Mul(&zinv, &p512Z2Inv)
+	zy.Mul(&zinv, &p512Z3Inv)
+	x.Mul(&q.x, &zx)
+	y.Mul(&q.y, &zy)
+	return x, y, q.z.IsZero()
+}
+
+// add sets q = p1 + p2: Renes, Costello and Batina, "Complete addition
+// formulas for prime order elliptic curves" (EUROCRYPT 2016), Algorithm 4
+// (a = -3): 12M + 2m_b + 29a. q may alias p1 or p2.
 func (q *p512Point) add(p1, p2 *p512Point) *p512Point {
-	var t0, t1, t2, t3, t4, t5, x3 p512Element
+	var t0, t1, t2, t3, t4, x3, y3 p512Element
 	t0.Mul(&p1.x, &p2.x) // 1. t0 = X1·X2
 	t1.Mul(&p1.y, &p2.y) // 2. t1 = Y1·Y2
 	t2.Mul(&p1.z, &p2.z) // 3. t2 = Z1·Z2
@@ -45,74 +66,76 @@ func (q *p512Point) add(p1, p2 *p512Point) *p512Point {
 	t3.Mul(&t3, &t4)     // 6. t3 = t3·t4
 	t4.Add(&t0, &t1)     // 7. t4 = t0+t1
 	t3.Sub(&t3, &t4)     // 8. t3 = t3-t4 = X1·Y2+X2·Y1
-	t4.Add(&p1.x, &p1.z) // 9. t4 = X1+Z1
-	t5.Add(&p2.x, &p2.z) // 10. t5 = X2+Z2
-	t4.Mul(&t4, &t5)     // 11. t4 = t4·t5
-	t5.Add(&t0, &t2)     // 12. t5 = t0+t2
-	t4.Sub(&t4, &t5)     // 13. t4 = t4-t5 = X1·Z2+X2·Z1
-	t5.Add(&p1.y, &p1.z) // 14. t5 = Y1+Z1
-	x3.Add(&p2.y, &p2.z) // 15. X3 = Y2+Z2
-	t5.Mul(&t5, &x3)     // 16. t5 = t5·X3
-	x3.Add(&t1, &t2)     // 17. X3 = t1+t2
-	t5.Sub(&t5, &x3)     // 18. t5 = t5-X3 = Y1·Z2+Y2·Z1
-	p512TailAdd(q, &t0, &t1, &t2, &t3, &t4, &t5)
+	t4.Add(&p1.y, &p1.z) // 9. t4 = Y1+Z1
+	x3.Add(&p2.y, &p2.z) // 10. X3 = Y2+Z2
+	t4.Mul(&t4, &x3)     // 11. t4 = t4·X3
+	x3.Add(&t1, &t2)     // 12. X3 = t1+t2
+	t4.Sub(&t4, &x3)     // 13. t4 = t4-X3 = Y1·Z2+Y2·Z1
+	x3.Add(&p1.x, &p1.z) // 14. X3 = X1+Z1
+	y3.Add(&p2.x, &p2.z) // 15. Y3 = X2+Z2
+	x3.Mul(&x3, &y3)     // 16. X3 = X3·Y3
+	y3.Add(&t0, &t2)     // 17. Y3 = t0+t2
+	y3.Sub(&x3, &y3)     // 18. Y3 = X3-Y3 = X1·Z2+X2·Z1
+	p512AddTail(q, &t0, &t1, &t2, &t3, &t4, &y3)
 	return q
 }
 
-// addAffine sets q = p1 + p2 for an affine p2: RCB16 Algorithm 2 (mixed
-// addition, Z2 = 1), 11M + 3m_a + 2m_3b + 17a. It is complete for every p1,
-// the infinity included; p2 cannot be the infinity. q may alias p1.
+// addAffine sets q = p1 + p2 for an affine p2: RCB16 Algorithm 5 (mixed
+// addition, a = -3, Z2 = 1): 11M + 2m_b + 23a. It is complete for every
+// p1, the infinity included; p2 cannot be the infinity. q may alias p1.
 func (q *p512Point) addAffine(p1 *p512Point, p2 *p512Affine) *p512Point {
-	var t0, t1, t2, t3, t4, t5 p512Element
+	var t0, t1, t2, t3, t4, y3 p512Element
 	t0.Mul(&p1.x, &p2.x) // 1. t0 = X1·X2
 	t1.Mul(&p1.y, &p2.y) // 2. t1 = Y1·Y2
-	t2 = p1.z            //    t2 = Z1 (= Z1·Z2)
 	t3.Add(&p2.x, &p2.y) // 3. t3 = X2+Y2
 	t4.Add(&p1.x, &p1.y) // 4. t4 = X1+Y1
 	t3.Mul(&t3, &t4)     // 5. t3 = t3·t4
 	t4.Add(&t0, &t1)     // 6. t4 = t0+t1
 	t3.Sub(&t3, &t4)     // 7. t3 = t3-t4 = X1·Y2+X2·Y1
-	t4.Mul(&p2.x, &p1.z) // 8. t4 = X2·Z1
-	t4.Add(&t4, &p1.x)   // 9. t4 = t4+X1 = X1·Z2+X2·Z1
-	t5.Mul(&p2.y, &p1.z) // 10. t5 = Y2·Z1
-	t5.Add(&t5, &p1.y)   // 11. t5 = t5+Y1 = Y1·Z2+Y2·Z1
-	p512TailAdd(q, &t0, &t1, &t2, &t3, &t4, &t5)
+	t4.Mul(&p2.y, &p1.z) // 8. t4 = Y2·Z1
+	t4.Add(&t4, &p1.y)   // 9. t4 = t4+Y1 = Y1·Z2+Y2·Z1
+	y3.Mul(&p2.x, &p1.z) // 10. Y3 = X2·Z1
+	y3.Add(&y3, &p1.x)   // 11. Y3 = Y3+X1 = X1·Z2+X2·Z1
+	t2 = p1.z            //     t2 = Z1 (= Z1·Z2)
+	p512AddTail(q, &t0, &t1, &t2, &t3, &t4, &y3)
 	return q
 }
 
-// p512TailAdd is the part that Algorithms 1 and 2 share (Algorithm 1
-// steps 19-40), from t0 = X1·X2, t1 = Y1·Y2, t2 = Z1·Z2,
-// t3 = X1·Y2+X2·Y1, t4 = X1·Z2+X2·Z1 and t5 = Y1·Z2+Y2·Z1. It clobbers
-// t0, t1, t2 and t4.
-func p512TailAdd(q *p512Point, t0, t1, t2, t3, t4, t5 *p512Element) {
-	var x3, y3, z3 p512Element
-	z3.Mul(&p512A, t4)  // 19. Z3 = a·t4
-	x3.Mul(&p512B3, t2) // 20. X3 = b3·t2
-	z3.Add(&x3, &z3)    // 21. Z3 = X3+Z3
-	x3.Sub(t1, &z3)     // 22. X3 = t1-Z3
-	z3.Add(t1, &z3)     // 23. Z3 = t1+Z3
-	y3.Mul(&x3, &z3)    // 24. Y3 = X3·Z3
-	t1.Add(t0, t0)      // 25. t1 = t0+t0
-	t1.Add(t1, t0)      // 26. t1 = t1+t0
-	t2.Mul(&p512A, t2)  // 27. t2 = a·t2
-	t4.Mul(&p512B3, t4) // 28. t4 = b3·t4
-	t1.Add(t1, t2)      // 29. t1 = t1+t2
-	t2.Sub(t0, t2)      // 30. t2 = t0-t2
-	t2.Mul(&p512A, t2)  // 31. t2 = a·t2
-	t4.Add(t4, t2)      // 32. t4 = t4+t2
-	t0.Mul(t1, t4)      // 33. t0 = t1·t4
-	y3.Add(&y3, t0)     // 34. Y3 = Y3+t0
-	t0.Mul(t5, t4)      // 35. t0 = t5·t4
-	x3.Mul(t3, &x3)     // 36. X3 = t3·X3
-	x3.Sub(&x3, t0)     // 37. X3 = X3-t0
-	t0.Mul(t3, t1)      // 38. t0 = t3·t1
-	z3.Mul(t5, &z3)     // 39. Z3 = t5·Z3
-	z3.Add(&z3, t0)     // 40. Z3 = Z3+t0
-	q.x, q.y, q.z = x3, y3, z3
+// p512AddTail is what Algorithms 4 and 5 share (Algorithm 4 steps
+// 19-43), from t0 = X1·X2, t1 = Y1·Y2, t2 = Z1·Z2, t3 = X1·Y2+X2·Y1,
+// t4 = Y1·Z2+Y2·Z1 and y3 = X1·Z2+X2·Z1. It clobbers its arguments.
+func p512AddTail(q *p512Point, t0, t1, t2, t3, t4, y3 *p512Element) {
+	var x3, z3 p512Element
+	z3.Mul(&p512Bt, t2) // 19. Z3 = b·t2
+	x3.Sub(y3, &z3)     // 20. X3 = Y3-Z3
+	z3.Add(&x3, &x3)    // 21. Z3 = X3+X3
+	x3.Add(&x3, &z3)    // 22. X3 = X3+Z3
+	z3.Sub(t1, &x3)     // 23. Z3 = t1-X3
+	x3.Add(t1, &x3)     // 24. X3 = t1+X3
+	y3.Mul(&p512Bt, y3) // 25. Y3 = b·Y3
+	t1.Add(t2, t2)      // 26. t1 = t2+t2
+	t2.Add(t1, t2)      // 27. t2 = t1+t2
+	y3.Sub(y3, t2)      // 28. Y3 = Y3-t2
+	y3.Sub(y3, t0)      // 29. Y3 = Y3-t0
+	t1.Add(y3, y3)      // 30. t1 = Y3+Y3
+	y3.Add(t1, y3)      // 31. Y3 = t1+Y3
+	t1.Add(t0, t0)      // 32. t1 = t0+t0
+	t0.Add(t1, t0)      // 33. t0 = t1+t0
+	t0.Sub(t0, t2)      // 34. t0 = t0-t2
+	t1.Mul(t4, y3)      // 35. t1 = t4·Y3
+	t2.Mul(t0, y3)      // 36. t2 = t0·Y3
+	y3.Mul(&x3, &z3)    // 37. Y3 = X3·Z3
+	y3.Add(y3, t2)      // 38. Y3 = Y3+t2
+	x3.Mul(t3, &x3)     // 39. X3 = t3·X3
+	x3.Sub(&x3, t1)     // 40. X3 = X3-t1
+	z3.Mul(t4, &z3)     // 41. Z3 = t4·Z3
+	t1.Mul(t3, t0)      // 42. t1 = t3·t0
+	z3.Add(&z3, t1)     // 43. Z3 = Z3+t1
+	q.x, q.y, q.z = x3, *y3, z3
 }
 
-// double sets q = 2·p with RCB16 Algorithm 3 (any a): 8M + 3S + 3m_a +
-// 2m_3b + 15a. q may alias p.
+// double sets q = 2·p with RCB16 Algorithm 6 (a = -3): 8M + 3S + 2m_b +
+// 21a. q may alias p.
 func (q *p512Point) double(p *p512Point) *p512Point {
 	var t0, t1, t2, t3, x3, y3, z3 p512Element
 	t0.Square(&p.x)      // 1. t0 = X·X
@@ -122,30 +145,33 @@ func (q *p512Point) double(p *p512Point) *p512Point {
 	t3.Add(&t3, &t3)     // 5. t3 = t3+t3
 	z3.Mul(&p.x, &p.z)   // 6. Z3 = X·Z
 	z3.Add(&z3, &z3)     // 7. Z3 = Z3+Z3
-	x3.Mul(&p512A, &z3)  // 8. X3 = a·Z3
-	y3.Mul(&p512B3, &t2) // 9. Y3 = b3·t2
-	y3.Add(&x3, &y3)     // 10. Y3 = X3+Y3
-	x3.Sub(&t1, &y3)     // 11. X3 = t1-Y3
-	y3.Add(&t1, &y3)     // 12. Y3 = t1+Y3
-	y3.Mul(&x3, &y3)     // 13. Y3 = X3·Y3
-	x3.Mul(&t3, &x3)     // 14. X3 = t3·X3
-	z3.Mul(&p512B3, &z3) // 15. Z3 = b3·Z3
-	t2.Mul(&p512A, &t2)  // 16. t2 = a·t2
-	t3.Sub(&t0, &t2)     // 17. t3 = t0-t2
-	t3.Mul(&p512A, &t3)  // 18. t3 = a·t3
-	t3.Add(&t3, &z3)     // 19. t3 = t3+Z3
-	z3.Add(&t0, &t0)     // 20. Z3 = t0+t0
-	t0.Add(&z3, &t0)     // 21. t0 = Z3+t0
-	t0.Add(&t0, &t2)     // 22. t0 = t0+t2
-	t0.Mul(&t0, &t3)     // 23. t0 = t0·t3
-	y3.Add(&y3, &t0)     // 24. Y3 = Y3+t0
-	t2.Mul(&p.y, &p.z)   // 25. t2 = Y·Z
-	t2.Add(&t2, &t2)     // 26. t2 = t2+t2
-	t0.Mul(&t2, &t3)     // 27. t0 = t2·t3
-	x3.Sub(&x3, &t0)     // 28. X3 = X3-t0
-	z3.Mul(&t2, &t1)     // 29. Z3 = t2·t1
-	z3.Add(&z3, &z3)     // 30. Z3 = Z3+Z3
-	z3.Add(&z3, &z3)     // 31. Z3 = Z3+Z3
+	y3.Mul(&p512Bt, &t2) // 8. Y3 = b·t2
+	y3.Sub(&y3, &z3)     // 9. Y3 = Y3-Z3
+	x3.Add(&y3, &y3)     // 10. X3 = Y3+Y3
+	y3.Add(&x3, &y3)     // 11. Y3 = X3+Y3
+	x3.Sub(&t1, &y3)     // 12. X3 = t1-Y3
+	y3.Add(&t1, &y3)     // 13. Y3 = t1+Y3
+	y3.Mul(&x3, &y3)     // 14. Y3 = X3·Y3
+	x3.Mul(&x3, &t3)     // 15. X3 = X3·t3
+	t3.Add(&t2, &t2)     // 16. t3 = t2+t2
+	t2.Add(&t2, &t3)     // 17. t2 = t2+t3
+	z3.Mul(&p512Bt, &z3) // 18. Z3 = b·Z3
+	z3.Sub(&z3, &t2)     // 19. Z3 = Z3-t2
+	z3.Sub(&z3, &t0)     // 20. Z3 = Z3-t0
+	t3.Add(&z3, &z3)     // 21. t3 = Z3+Z3
+	z3.Add(&z3, &t3)     // 22. Z3 = Z3+t3
+	t3.Add(&t0, &t0)     // 23. t3 = t0+t0
+	t0.Add(&t3, &t0)     // 24. t0 = t3+t0
+	t0.Sub(&t0, &t2)     // 25. t0 = t0-t2
+	t0.Mul(&t0, &z3)     // 26. t0 = t0·Z3
+	y3.Add(&y3, &t0)     // 27. Y3 = Y3+t0
+	t0.Mul(&p.y, &p.z)   // 28. t0 = Y·Z
+	t0.Add(&t0, &t0)     // 29. t0 = t0+t0
+	z3.Mul(&t0, &z3)     // 30. Z3 = t0·Z3
+	x3.Sub(&x3, &z3)     // 31. X3 = X3-Z3
+	z3.Mul(&t0, &t1)     // 32. Z3 = t0·t1
+	z3.Add(&z3, &z3)     // 33. Z3 = Z3+Z3
+	z3.Add(&z3, &z3)     // 34. Z3 = Z3+Z3
 	q.x, q.y, q.z = x3, y3, z3
 	return q
 }
@@ -163,16 +189,6 @@ func (q *p512Point) condNeg(neg uint64) {
 	var ny p512Element
 	ny.Neg(&q.y)
 	q.y.Select(&ny, &q.y, neg)
-}
-
-// affine returns x = X/Z, y = Y/Z and inf = 1 for the point at infinity
-// (whose x, y come out 0). One constant-time inversion.
-func (q *p512Point) affine() (x, y p512Element, inf uint64) {
-	var zinv p512Element
-	zinv.Invert(&q.z)
-	x.Mul(&q.x, &zinv)
-	y.Mul(&q.y, &zinv)
-	return x, y, q.z.IsZero()
 }
 
 // p512OnCurve returns 1 if y² = x³ + ax + b (RFC 5639 §2.1), else 0.
