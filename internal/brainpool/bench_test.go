@@ -157,3 +157,18 @@ func BenchmarkFieldMul(b *testing.B) {
 		cpuLoop(b, func() { x.Mul(&x, &y) })
 	})
 }
+
+func BenchmarkFieldSquare(b *testing.B) {
+	b.Run("P256r1", func(b *testing.B) {
+		x := p256Gx
+		cpuLoop(b, func() { x.Square(&x) })
+	})
+	b.Run("P384r1", func(b *testing.B) {
+		x := p384Gx
+		cpuLoop(b, func() { x.Square(&x) })
+	})
+	b.Run("P512r1", func(b *testing.B) {
+		x := p512Gx
+		cpuLoop(b, func() { x.Square(&x) })
+	})
+}

@@ -183,6 +183,153 @@ func (z *p256Element) Mul(x, y *p256Element) *p256Element {
 	return z
 }
 
+// Square sets z = x²·R⁻¹ mod m and returns z. The product x² takes
+// n(n+1)/2 limb products (the cross terms once, doubled by a shift,
+// then the squares); its low half is Montgomery-reduced row by row
+// (u = (u + q·m)/2⁶⁴, n times, leaving u ≤ m) and the high half added:
+// (x² + Q·m)/R < 2m. Then the masked subtraction of Mul.
+func (z *p256Element) Square(x *p256Element) *p256Element {
+	var c, q uint64
+	var T0 uint64
+	var T1 uint64
+	var T2 uint64
+	var T3 uint64
+	var T4 uint64
+	var T5 uint64
+	var T6 uint64
+	var T7 uint64
+	var h0, l0 uint64
+	var h1, l1 uint64
+	var h2, l2 uint64
+	var h3, l3 uint64
+	_, _ = c, q
+	// cross terms x[0]·x[j], j > 0
+	h0, l0 = bits.Mul64(x[0], x[1])
+	h1, l1 = bits.Mul64(x[0], x[2])
+	h2, l2 = bits.Mul64(x[0], x[3])
+	l1, c = bits.Add64(l1, h0, 0)
+	l2, c = bits.Add64(l2, h1, c)
+	h2 += c
+	T1 = l0
+	T2 = l1
+	T3 = l2
+	T4 = h2
+	// cross terms x[1]·x[j], j > 1
+	h0, l0 = bits.Mul64(x[1], x[2])
+	h1, l1 = bits.Mul64(x[1], x[3])
+	l1, c = bits.Add64(l1, h0, 0)
+	h1 += c
+	T3, c = bits.Add64(T3, l0, 0)
+	T4, c = bits.Add64(T4, l1, c)
+	T5 = h1 + c
+	// cross terms x[2]·x[j], j > 2
+	h0, l0 = bits.Mul64(x[2], x[3])
+	T5, c = bits.Add64(T5, l0, 0)
+	T6 = h0 + c
+	// double the cross terms
+	T1, c = bits.Add64(T1, T1, 0)
+	T2, c = bits.Add64(T2, T2, c)
+	T3, c = bits.Add64(T3, T3, c)
+	T4, c = bits.Add64(T4, T4, c)
+	T5, c = bits.Add64(T5, T5, c)
+	T6, c = bits.Add64(T6, T6, c)
+	T7, c = bits.Add64(T7, T7, c)
+	// add the squares x[i]²
+	h0, l0 = bits.Mul64(x[0], x[0])
+	h1, l1 = bits.Mul64(x[1], x[1])
+	h2, l2 = bits.Mul64(x[2], x[2])
+	h3, l3 = bits.Mul64(x[3], x[3])
+	T0, c = bits.Add64(T0, l0, 0)
+	T1, c = bits.Add64(T1, h0, c)
+	T2, c = bits.Add64(T2, l1, c)
+	T3, c = bits.Add64(T3, h1, c)
+	T4, c = bits.Add64(T4, l2, c)
+	T5, c = bits.Add64(T5, h2, c)
+	T6, c = bits.Add64(T6, l3, c)
+	T7, c = bits.Add64(T7, h3, c)
+	// reduce the low half
+	var un uint64
+	q = T0 * 0xc6a75590cefd89b9
+	h0, l0 = bits.Mul64(q, 0x2013481d1f6e5377)
+	h1, l1 = bits.Mul64(q, 0x6e3bf623d5262028)
+	h2, l2 = bits.Mul64(q, 0x3e660a909d838d72)
+	h3, l3 = bits.Mul64(q, 0xa9fb57dba1eea9bc)
+	l1, c = bits.Add64(l1, h0, 0)
+	l2, c = bits.Add64(l2, h1, c)
+	l3, c = bits.Add64(l3, h2, c)
+	h3 += c
+	_, c = bits.Add64(T0, l0, 0)
+	T0, c = bits.Add64(T1, l1, c)
+	T1, c = bits.Add64(T2, l2, c)
+	T2, c = bits.Add64(T3, l3, c)
+	T3, c = bits.Add64(un, h3, c)
+	un = c
+	q = T0 * 0xc6a75590cefd89b9
+	h0, l0 = bits.Mul64(q, 0x2013481d1f6e5377)
+	h1, l1 = bits.Mul64(q, 0x6e3bf623d5262028)
+	h2, l2 = bits.Mul64(q, 0x3e660a909d838d72)
+	h3, l3 = bits.Mul64(q, 0xa9fb57dba1eea9bc)
+	l1, c = bits.Add64(l1, h0, 0)
+	l2, c = bits.Add64(l2, h1, c)
+	l3, c = bits.Add64(l3, h2, c)
+	h3 += c
+	_, c = bits.Add64(T0, l0, 0)
+	T0, c = bits.Add64(T1, l1, c)
+	T1, c = bits.Add64(T2, l2, c)
+	T2, c = bits.Add64(T3, l3, c)
+	T3, c = bits.Add64(un, h3, c)
+	un = c
+	q = T0 * 0xc6a75590cefd89b9
+	h0, l0 = bits.Mul64(q, 0x2013481d1f6e5377)
+	h1, l1 = bits.Mul64(q, 0x6e3bf623d5262028)
+	h2, l2 = bits.Mul64(q, 0x3e660a909d838d72)
+	h3, l3 = bits.Mul64(q, 0xa9fb57dba1eea9bc)
+	l1, c = bits.Add64(l1, h0, 0)
+	l2, c = bits.Add64(l2, h1, c)
+	l3, c = bits.Add64(l3, h2, c)
+	h3 += c
+	_, c = bits.Add64(T0, l0, 0)
+	T0, c = bits.Add64(T1, l1, c)
+	T1, c = bits.Add64(T2, l2, c)
+	T2, c = bits.Add64(T3, l3, c)
+	T3, c = bits.Add64(un, h3, c)
+	un = c
+	q = T0 * 0xc6a75590cefd89b9
+	h0, l0 = bits.Mul64(q, 0x2013481d1f6e5377)
+	h1, l1 = bits.Mul64(q, 0x6e3bf623d5262028)
+	h2, l2 = bits.Mul64(q, 0x3e660a909d838d72)
+	h3, l3 = bits.Mul64(q, 0xa9fb57dba1eea9bc)
+	l1, c = bits.Add64(l1, h0, 0)
+	l2, c = bits.Add64(l2, h1, c)
+	l3, c = bits.Add64(l3, h2, c)
+	h3 += c
+	_, c = bits.Add64(T0, l0, 0)
+	T0, c = bits.Add64(T1, l1, c)
+	T1, c = bits.Add64(T2, l2, c)
+	T2, c = bits.Add64(T3, l3, c)
+	T3, c = bits.Add64(un, h3, c)
+	un = c
+	// add the high half
+	t0, c := bits.Add64(T0, T4, 0)
+	t1, c := bits.Add64(T1, T5, c)
+	t2, c := bits.Add64(T2, T6, c)
+	t3, c := bits.Add64(T3, T7, c)
+	top := un + c
+	// z = t - m unless that borrows (t < m); masked, no branch.
+	var b uint64
+	r0, b := bits.Sub64(t0, 0x2013481d1f6e5377, b)
+	r1, b := bits.Sub64(t1, 0x6e3bf623d5262028, b)
+	r2, b := bits.Sub64(t2, 0x3e660a909d838d72, b)
+	r3, b := bits.Sub64(t3, 0xa9fb57dba1eea9bc, b)
+	_, b = bits.Sub64(top, 0, b)
+	mask := -b
+	z[0] = (t0 & mask) | (r0 &^ mask)
+	z[1] = (t1 & mask) | (r1 &^ mask)
+	z[2] = (t2 & mask) | (r2 &^ mask)
+	z[3] = (t3 & mask) | (r3 &^ mask)
+	return z
+}
+
 // Add sets z = x + y mod m and returns z.
 func (z *p256Element) Add(x, y *p256Element) *p256Element {
 	var c uint64
@@ -221,9 +368,6 @@ func (z *p256Element) Sub(x, y *p256Element) *p256Element {
 	z[3], c = bits.Add64(t3, 0xa9fb57dba1eea9bc&mask, c)
 	return z
 }
-
-// Square sets z = x² and returns z.
-func (z *p256Element) Square(x *p256Element) *p256Element { return z.Mul(x, x) }
 
 // Neg sets z = -x mod m and returns z.
 func (z *p256Element) Neg(x *p256Element) *p256Element {
@@ -525,6 +669,153 @@ func (z *p256Scalar) Mul(x, y *p256Scalar) *p256Scalar {
 	return z
 }
 
+// Square sets z = x²·R⁻¹ mod m and returns z. The product x² takes
+// n(n+1)/2 limb products (the cross terms once, doubled by a shift,
+// then the squares); its low half is Montgomery-reduced row by row
+// (u = (u + q·m)/2⁶⁴, n times, leaving u ≤ m) and the high half added:
+// (x² + Q·m)/R < 2m. Then the masked subtraction of Mul.
+func (z *p256Scalar) Square(x *p256Scalar) *p256Scalar {
+	var c, q uint64
+	var T0 uint64
+	var T1 uint64
+	var T2 uint64
+	var T3 uint64
+	var T4 uint64
+	var T5 uint64
+	var T6 uint64
+	var T7 uint64
+	var h0, l0 uint64
+	var h1, l1 uint64
+	var h2, l2 uint64
+	var h3, l3 uint64
+	_, _ = c, q
+	// cross terms x[0]·x[j], j > 0
+	h0, l0 = bits.Mul64(x[0], x[1])
+	h1, l1 = bits.Mul64(x[0], x[2])
+	h2, l2 = bits.Mul64(x[0], x[3])
+	l1, c = bits.Add64(l1, h0, 0)
+	l2, c = bits.Add64(l2, h1, c)
+	h2 += c
+	T1 = l0
+	T2 = l1
+	T3 = l2
+	T4 = h2
+	// cross terms x[1]·x[j], j > 1
+	h0, l0 = bits.Mul64(x[1], x[2])
+	h1, l1 = bits.Mul64(x[1], x[3])
+	l1, c = bits.Add64(l1, h0, 0)
+	h1 += c
+	T3, c = bits.Add64(T3, l0, 0)
+	T4, c = bits.Add64(T4, l1, c)
+	T5 = h1 + c
+	// cross terms x[2]·x[j], j > 2
+	h0, l0 = bits.Mul64(x[2], x[3])
+	T5, c = bits.Add64(T5, l0, 0)
+	T6 = h0 + c
+	// double the cross terms
+	T1, c = bits.Add64(T1, T1, 0)
+	T2, c = bits.Add64(T2, T2, c)
+	T3, c = bits.Add64(T3, T3, c)
+	T4, c = bits.Add64(T4, T4, c)
+	T5, c = bits.Add64(T5, T5, c)
+	T6, c = bits.Add64(T6, T6, c)
+	T7, c = bits.Add64(T7, T7, c)
+	// add the squares x[i]²
+	h0, l0 = bits.Mul64(x[0], x[0])
+	h1, l1 = bits.Mul64(x[1], x[1])
+	h2, l2 = bits.Mul64(x[2], x[2])
+	h3, l3 = bits.Mul64(x[3], x[3])
+	T0, c = bits.Add64(T0, l0, 0)
+	T1, c = bits.Add64(T1, h0, c)
+	T2, c = bits.Add64(T2, l1, c)
+	T3, c = bits.Add64(T3, h1, c)
+	T4, c = bits.Add64(T4, l2, c)
+	T5, c = bits.Add64(T5, h2, c)
+	T6, c = bits.Add64(T6, l3, c)
+	T7, c = bits.Add64(T7, h3, c)
+	// reduce the low half
+	var un uint64
+	q = T0 * 0xfbffbebdcbb40ee9
+	h0, l0 = bits.Mul64(q, 0x901e0e82974856a7)
+	h1, l1 = bits.Mul64(q, 0x8c397aa3b561a6f7)
+	h2, l2 = bits.Mul64(q, 0x3e660a909d838d71)
+	h3, l3 = bits.Mul64(q, 0xa9fb57dba1eea9bc)
+	l1, c = bits.Add64(l1, h0, 0)
+	l2, c = bits.Add64(l2, h1, c)
+	l3, c = bits.Add64(l3, h2, c)
+	h3 += c
+	_, c = bits.Add64(T0, l0, 0)
+	T0, c = bits.Add64(T1, l1, c)
+	T1, c = bits.Add64(T2, l2, c)
+	T2, c = bits.Add64(T3, l3, c)
+	T3, c = bits.Add64(un, h3, c)
+	un = c
+	q = T0 * 0xfbffbebdcbb40ee9
+	h0, l0 = bits.Mul64(q, 0x901e0e82974856a7)
+	h1, l1 = bits.Mul64(q, 0x8c397aa3b561a6f7)
+	h2, l2 = bits.Mul64(q, 0x3e660a909d838d71)
+	h3, l3 = bits.Mul64(q, 0xa9fb57dba1eea9bc)
+	l1, c = bits.Add64(l1, h0, 0)
+	l2, c = bits.Add64(l2, h1, c)
+	l3, c = bits.Add64(l3, h2, c)
+	h3 += c
+	_, c = bits.Add64(T0, l0, 0)
+	T0, c = bits.Add64(T1, l1, c)
+	T1, c = bits.Add64(T2, l2, c)
+	T2, c = bits.Add64(T3, l3, c)
+	T3, c = bits.Add64(un, h3, c)
+	un = c
+	q = T0 * 0xfbffbebdcbb40ee9
+	h0, l0 = bits.Mul64(q, 0x901e0e82974856a7)
+	h1, l1 = bits.Mul64(q, 0x8c397aa3b561a6f7)
+	h2, l2 = bits.Mul64(q, 0x3e660a909d838d71)
+	h3, l3 = bits.Mul64(q, 0xa9fb57dba1eea9bc)
+	l1, c = bits.Add64(l1, h0, 0)
+	l2, c = bits.Add64(l2, h1, c)
+	l3, c = bits.Add64(l3, h2, c)
+	h3 += c
+	_, c = bits.Add64(T0, l0, 0)
+	T0, c = bits.Add64(T1, l1, c)
+	T1, c = bits.Add64(T2, l2, c)
+	T2, c = bits.Add64(T3, l3, c)
+	T3, c = bits.Add64(un, h3, c)
+	un = c
+	q = T0 * 0xfbffbebdcbb40ee9
+	h0, l0 = bits.Mul64(q, 0x901e0e82974856a7)
+	h1, l1 = bits.Mul64(q, 0x8c397aa3b561a6f7)
+	h2, l2 = bits.Mul64(q, 0x3e660a909d838d71)
+	h3, l3 = bits.Mul64(q, 0xa9fb57dba1eea9bc)
+	l1, c = bits.Add64(l1, h0, 0)
+	l2, c = bits.Add64(l2, h1, c)
+	l3, c = bits.Add64(l3, h2, c)
+	h3 += c
+	_, c = bits.Add64(T0, l0, 0)
+	T0, c = bits.Add64(T1, l1, c)
+	T1, c = bits.Add64(T2, l2, c)
+	T2, c = bits.Add64(T3, l3, c)
+	T3, c = bits.Add64(un, h3, c)
+	un = c
+	// add the high half
+	t0, c := bits.Add64(T0, T4, 0)
+	t1, c := bits.Add64(T1, T5, c)
+	t2, c := bits.Add64(T2, T6, c)
+	t3, c := bits.Add64(T3, T7, c)
+	top := un + c
+	// z = t - m unless that borrows (t < m); masked, no branch.
+	var b uint64
+	r0, b := bits.Sub64(t0, 0x901e0e82974856a7, b)
+	r1, b := bits.Sub64(t1, 0x8c397aa3b561a6f7, b)
+	r2, b := bits.Sub64(t2, 0x3e660a909d838d71, b)
+	r3, b := bits.Sub64(t3, 0xa9fb57dba1eea9bc, b)
+	_, b = bits.Sub64(top, 0, b)
+	mask := -b
+	z[0] = (t0 & mask) | (r0 &^ mask)
+	z[1] = (t1 & mask) | (r1 &^ mask)
+	z[2] = (t2 & mask) | (r2 &^ mask)
+	z[3] = (t3 & mask) | (r3 &^ mask)
+	return z
+}
+
 // Add sets z = x + y mod m and returns z.
 func (z *p256Scalar) Add(x, y *p256Scalar) *p256Scalar {
 	var c uint64
@@ -563,9 +854,6 @@ func (z *p256Scalar) Sub(x, y *p256Scalar) *p256Scalar {
 	z[3], c = bits.Add64(t3, 0xa9fb57dba1eea9bc&mask, c)
 	return z
 }
-
-// Square sets z = x² and returns z.
-func (z *p256Scalar) Square(x *p256Scalar) *p256Scalar { return z.Mul(x, x) }
 
 // Neg sets z = -x mod m and returns z.
 func (z *p256Scalar) Neg(x *p256Scalar) *p256Scalar {

@@ -325,6 +325,272 @@ func (z *p384Element) Mul(x, y *p384Element) *p384Element {
 	return z
 }
 
+// Square sets z = x²·R⁻¹ mod m and returns z. The product x² takes
+// n(n+1)/2 limb products (the cross terms once, doubled by a shift,
+// then the squares); its low half is Montgomery-reduced row by row
+// (u = (u + q·m)/2⁶⁴, n times, leaving u ≤ m) and the high half added:
+// (x² + Q·m)/R < 2m. Then the masked subtraction of Mul.
+func (z *p384Element) Square(x *p384Element) *p384Element {
+	var c, q uint64
+	var T0 uint64
+	var T1 uint64
+	var T2 uint64
+	var T3 uint64
+	var T4 uint64
+	var T5 uint64
+	var T6 uint64
+	var T7 uint64
+	var T8 uint64
+	var T9 uint64
+	var T10 uint64
+	var T11 uint64
+	var h0, l0 uint64
+	var h1, l1 uint64
+	var h2, l2 uint64
+	var h3, l3 uint64
+	var h4, l4 uint64
+	var h5, l5 uint64
+	_, _ = c, q
+	// cross terms x[0]·x[j], j > 0
+	h0, l0 = bits.Mul64(x[0], x[1])
+	h1, l1 = bits.Mul64(x[0], x[2])
+	h2, l2 = bits.Mul64(x[0], x[3])
+	h3, l3 = bits.Mul64(x[0], x[4])
+	h4, l4 = bits.Mul64(x[0], x[5])
+	l1, c = bits.Add64(l1, h0, 0)
+	l2, c = bits.Add64(l2, h1, c)
+	l3, c = bits.Add64(l3, h2, c)
+	l4, c = bits.Add64(l4, h3, c)
+	h4 += c
+	T1 = l0
+	T2 = l1
+	T3 = l2
+	T4 = l3
+	T5 = l4
+	T6 = h4
+	// cross terms x[1]·x[j], j > 1
+	h0, l0 = bits.Mul64(x[1], x[2])
+	h1, l1 = bits.Mul64(x[1], x[3])
+	h2, l2 = bits.Mul64(x[1], x[4])
+	h3, l3 = bits.Mul64(x[1], x[5])
+	l1, c = bits.Add64(l1, h0, 0)
+	l2, c = bits.Add64(l2, h1, c)
+	l3, c = bits.Add64(l3, h2, c)
+	h3 += c
+	T3, c = bits.Add64(T3, l0, 0)
+	T4, c = bits.Add64(T4, l1, c)
+	T5, c = bits.Add64(T5, l2, c)
+	T6, c = bits.Add64(T6, l3, c)
+	T7 = h3 + c
+	// cross terms x[2]·x[j], j > 2
+	h0, l0 = bits.Mul64(x[2], x[3])
+	h1, l1 = bits.Mul64(x[2], x[4])
+	h2, l2 = bits.Mul64(x[2], x[5])
+	l1, c = bits.Add64(l1, h0, 0)
+	l2, c = bits.Add64(l2, h1, c)
+	h2 += c
+	T5, c = bits.Add64(T5, l0, 0)
+	T6, c = bits.Add64(T6, l1, c)
+	T7, c = bits.Add64(T7, l2, c)
+	T8 = h2 + c
+	// cross terms x[3]·x[j], j > 3
+	h0, l0 = bits.Mul64(x[3], x[4])
+	h1, l1 = bits.Mul64(x[3], x[5])
+	l1, c = bits.Add64(l1, h0, 0)
+	h1 += c
+	T7, c = bits.Add64(T7, l0, 0)
+	T8, c = bits.Add64(T8, l1, c)
+	T9 = h1 + c
+	// cross terms x[4]·x[j], j > 4
+	h0, l0 = bits.Mul64(x[4], x[5])
+	T9, c = bits.Add64(T9, l0, 0)
+	T10 = h0 + c
+	// double the cross terms
+	T1, c = bits.Add64(T1, T1, 0)
+	T2, c = bits.Add64(T2, T2, c)
+	T3, c = bits.Add64(T3, T3, c)
+	T4, c = bits.Add64(T4, T4, c)
+	T5, c = bits.Add64(T5, T5, c)
+	T6, c = bits.Add64(T6, T6, c)
+	T7, c = bits.Add64(T7, T7, c)
+	T8, c = bits.Add64(T8, T8, c)
+	T9, c = bits.Add64(T9, T9, c)
+	T10, c = bits.Add64(T10, T10, c)
+	T11, c = bits.Add64(T11, T11, c)
+	// add the squares x[i]²
+	h0, l0 = bits.Mul64(x[0], x[0])
+	h1, l1 = bits.Mul64(x[1], x[1])
+	h2, l2 = bits.Mul64(x[2], x[2])
+	h3, l3 = bits.Mul64(x[3], x[3])
+	h4, l4 = bits.Mul64(x[4], x[4])
+	h5, l5 = bits.Mul64(x[5], x[5])
+	T0, c = bits.Add64(T0, l0, 0)
+	T1, c = bits.Add64(T1, h0, c)
+	T2, c = bits.Add64(T2, l1, c)
+	T3, c = bits.Add64(T3, h1, c)
+	T4, c = bits.Add64(T4, l2, c)
+	T5, c = bits.Add64(T5, h2, c)
+	T6, c = bits.Add64(T6, l3, c)
+	T7, c = bits.Add64(T7, h3, c)
+	T8, c = bits.Add64(T8, l4, c)
+	T9, c = bits.Add64(T9, h4, c)
+	T10, c = bits.Add64(T10, l5, c)
+	T11, c = bits.Add64(T11, h5, c)
+	// reduce the low half
+	var un uint64
+	q = T0 * 0x9a6ea96cea9ec825
+	h0, l0 = bits.Mul64(q, 0x874700133107ec53)
+	h1, l1 = bits.Mul64(q, 0xacd3a729901d1a71)
+	h2, l2 = bits.Mul64(q, 0x12b1da197fb71123)
+	h3, l3 = bits.Mul64(q, 0x152f7109ed5456b4)
+	h4, l4 = bits.Mul64(q, 0x0f5d6f7e50e641df)
+	h5, l5 = bits.Mul64(q, 0x8cb91e82a3386d28)
+	l1, c = bits.Add64(l1, h0, 0)
+	l2, c = bits.Add64(l2, h1, c)
+	l3, c = bits.Add64(l3, h2, c)
+	l4, c = bits.Add64(l4, h3, c)
+	l5, c = bits.Add64(l5, h4, c)
+	h5 += c
+	_, c = bits.Add64(T0, l0, 0)
+	T0, c = bits.Add64(T1, l1, c)
+	T1, c = bits.Add64(T2, l2, c)
+	T2, c = bits.Add64(T3, l3, c)
+	T3, c = bits.Add64(T4, l4, c)
+	T4, c = bits.Add64(T5, l5, c)
+	T5, c = bits.Add64(un, h5, c)
+	un = c
+	q = T0 * 0x9a6ea96cea9ec825
+	h0, l0 = bits.Mul64(q, 0x874700133107ec53)
+	h1, l1 = bits.Mul64(q, 0xacd3a729901d1a71)
+	h2, l2 = bits.Mul64(q, 0x12b1da197fb71123)
+	h3, l3 = bits.Mul64(q, 0x152f7109ed5456b4)
+	h4, l4 = bits.Mul64(q, 0x0f5d6f7e50e641df)
+	h5, l5 = bits.Mul64(q, 0x8cb91e82a3386d28)
+	l1, c = bits.Add64(l1, h0, 0)
+	l2, c = bits.Add64(l2, h1, c)
+	l3, c = bits.Add64(l3, h2, c)
+	l4, c = bits.Add64(l4, h3, c)
+	l5, c = bits.Add64(l5, h4, c)
+	h5 += c
+	_, c = bits.Add64(T0, l0, 0)
+	T0, c = bits.Add64(T1, l1, c)
+	T1, c = bits.Add64(T2, l2, c)
+	T2, c = bits.Add64(T3, l3, c)
+	T3, c = bits.Add64(T4, l4, c)
+	T4, c = bits.Add64(T5, l5, c)
+	T5, c = bits.Add64(un, h5, c)
+	un = c
+	q = T0 * 0x9a6ea96cea9ec825
+	h0, l0 = bits.Mul64(q, 0x874700133107ec53)
+	h1, l1 = bits.Mul64(q, 0xacd3a729901d1a71)
+	h2, l2 = bits.Mul64(q, 0x12b1da197fb71123)
+	h3, l3 = bits.Mul64(q, 0x152f7109ed5456b4)
+	h4, l4 = bits.Mul64(q, 0x0f5d6f7e50e641df)
+	h5, l5 = bits.Mul64(q, 0x8cb91e82a3386d28)
+	l1, c = bits.Add64(l1, h0, 0)
+	l2, c = bits.Add64(l2, h1, c)
+	l3, c = bits.Add64(l3, h2, c)
+	l4, c = bits.Add64(l4, h3, c)
+	l5, c = bits.Add64(l5, h4, c)
+	h5 += c
+	_, c = bits.Add64(T0, l0, 0)
+	T0, c = bits.Add64(T1, l1, c)
+	T1, c = bits.Add64(T2, l2, c)
+	T2, c = bits.Add64(T3, l3, c)
+	T3, c = bits.Add64(T4, l4, c)
+	T4, c = bits.Add64(T5, l5, c)
+	T5, c = bits.Add64(un, h5, c)
+	un = c
+	q = T0 * 0x9a6ea96cea9ec825
+	h0, l0 = bits.Mul64(q, 0x874700133107ec53)
+	h1, l1 = bits.Mul64(q, 0xacd3a729901d1a71)
+	h2, l2 = bits.Mul64(q, 0x12b1da197fb71123)
+	h3, l3 = bits.Mul64(q, 0x152f7109ed5456b4)
+	h4, l4 = bits.Mul64(q, 0x0f5d6f7e50e641df)
+	h5, l5 = bits.Mul64(q, 0x8cb91e82a3386d28)
+	l1, c = bits.Add64(l1, h0, 0)
+	l2, c = bits.Add64(l2, h1, c)
+	l3, c = bits.Add64(l3, h2, c)
+	l4, c = bits.Add64(l4, h3, c)
+	l5, c = bits.Add64(l5, h4, c)
+	h5 += c
+	_, c = bits.Add64(T0, l0, 0)
+	T0, c = bits.Add64(T1, l1, c)
+	T1, c = bits.Add64(T2, l2, c)
+	T2, c = bits.Add64(T3, l3, c)
+	T3, c = bits.Add64(T4, l4, c)
+	T4, c = bits.Add64(T5, l5, c)
+	T5, c = bits.Add64(un, h5, c)
+	un = c
+	q = T0 * 0x9a6ea96cea9ec825
+	h0, l0 = bits.Mul64(q, 0x874700133107ec53)
+	h1, l1 = bits.Mul64(q, 0xacd3a729901d1a71)
+	h2, l2 = bits.Mul64(q, 0x12b1da197fb71123)
+	h3, l3 = bits.Mul64(q, 0x152f7109ed5456b4)
+	h4, l4 = bits.Mul64(q, 0x0f5d6f7e50e641df)
+	h5, l5 = bits.Mul64(q, 0x8cb91e82a3386d28)
+	l1, c = bits.Add64(l1, h0, 0)
+	l2, c = bits.Add64(l2, h1, c)
+	l3, c = bits.Add64(l3, h2, c)
+	l4, c = bits.Add64(l4, h3, c)
+	l5, c = bits.Add64(l5, h4, c)
+	h5 += c
+	_, c = bits.Add64(T0, l0, 0)
+	T0, c = bits.Add64(T1, l1, c)
+	T1, c = bits.Add64(T2, l2, c)
+	T2, c = bits.Add64(T3, l3, c)
+	T3, c = bits.Add64(T4, l4, c)
+	T4, c = bits.Add64(T5, l5, c)
+	T5, c = bits.Add64(un, h5, c)
+	un = c
+	q = T0 * 0x9a6ea96cea9ec825
+	h0, l0 = bits.Mul64(q, 0x874700133107ec53)
+	h1, l1 = bits.Mul64(q, 0xacd3a729901d1a71)
+	h2, l2 = bits.Mul64(q, 0x12b1da197fb71123)
+	h3, l3 = bits.Mul64(q, 0x152f7109ed5456b4)
+	h4, l4 = bits.Mul64(q, 0x0f5d6f7e50e641df)
+	h5, l5 = bits.Mul64(q, 0x8cb91e82a3386d28)
+	l1, c = bits.Add64(l1, h0, 0)
+	l2, c = bits.Add64(l2, h1, c)
+	l3, c = bits.Add64(l3, h2, c)
+	l4, c = bits.Add64(l4, h3, c)
+	l5, c = bits.Add64(l5, h4, c)
+	h5 += c
+	_, c = bits.Add64(T0, l0, 0)
+	T0, c = bits.Add64(T1, l1, c)
+	T1, c = bits.Add64(T2, l2, c)
+	T2, c = bits.Add64(T3, l3, c)
+	T3, c = bits.Add64(T4, l4, c)
+	T4, c = bits.Add64(T5, l5, c)
+	T5, c = bits.Add64(un, h5, c)
+	un = c
+	// add the high half
+	t0, c := bits.Add64(T0, T6, 0)
+	t1, c := bits.Add64(T1, T7, c)
+	t2, c := bits.Add64(T2, T8, c)
+	t3, c := bits.Add64(T3, T9, c)
+	t4, c := bits.Add64(T4, T10, c)
+	t5, c := bits.Add64(T5, T11, c)
+	top := un + c
+	// z = t - m unless that borrows (t < m); masked, no branch.
+	var b uint64
+	r0, b := bits.Sub64(t0, 0x874700133107ec53, b)
+	r1, b := bits.Sub64(t1, 0xacd3a729901d1a71, b)
+	r2, b := bits.Sub64(t2, 0x12b1da197fb71123, b)
+	r3, b := bits.Sub64(t3, 0x152f7109ed5456b4, b)
+	r4, b := bits.Sub64(t4, 0x0f5d6f7e50e641df, b)
+	r5, b := bits.Sub64(t5, 0x8cb91e82a3386d28, b)
+	_, b = bits.Sub64(top, 0, b)
+	mask := -b
+	z[0] = (t0 & mask) | (r0 &^ mask)
+	z[1] = (t1 & mask) | (r1 &^ mask)
+	z[2] = (t2 & mask) | (r2 &^ mask)
+	z[3] = (t3 & mask) | (r3 &^ mask)
+	z[4] = (t4 & mask) | (r4 &^ mask)
+	z[5] = (t5 & mask) | (r5 &^ mask)
+	return z
+}
+
 // Add sets z = x + y mod m and returns z.
 func (z *p384Element) Add(x, y *p384Element) *p384Element {
 	var c uint64
@@ -373,9 +639,6 @@ func (z *p384Element) Sub(x, y *p384Element) *p384Element {
 	z[5], c = bits.Add64(t5, 0x8cb91e82a3386d28&mask, c)
 	return z
 }
-
-// Square sets z = x² and returns z.
-func (z *p384Element) Square(x *p384Element) *p384Element { return z.Mul(x, x) }
 
 // Neg sets z = -x mod m and returns z.
 func (z *p384Element) Neg(x *p384Element) *p384Element {
@@ -819,6 +1082,272 @@ func (z *p384Scalar) Mul(x, y *p384Scalar) *p384Scalar {
 	return z
 }
 
+// Square sets z = x²·R⁻¹ mod m and returns z. The product x² takes
+// n(n+1)/2 limb products (the cross terms once, doubled by a shift,
+// then the squares); its low half is Montgomery-reduced row by row
+// (u = (u + q·m)/2⁶⁴, n times, leaving u ≤ m) and the high half added:
+// (x² + Q·m)/R < 2m. Then the masked subtraction of Mul.
+func (z *p384Scalar) Square(x *p384Scalar) *p384Scalar {
+	var c, q uint64
+	var T0 uint64
+	var T1 uint64
+	var T2 uint64
+	var T3 uint64
+	var T4 uint64
+	var T5 uint64
+	var T6 uint64
+	var T7 uint64
+	var T8 uint64
+	var T9 uint64
+	var T10 uint64
+	var T11 uint64
+	var h0, l0 uint64
+	var h1, l1 uint64
+	var h2, l2 uint64
+	var h3, l3 uint64
+	var h4, l4 uint64
+	var h5, l5 uint64
+	_, _ = c, q
+	// cross terms x[0]·x[j], j > 0
+	h0, l0 = bits.Mul64(x[0], x[1])
+	h1, l1 = bits.Mul64(x[0], x[2])
+	h2, l2 = bits.Mul64(x[0], x[3])
+	h3, l3 = bits.Mul64(x[0], x[4])
+	h4, l4 = bits.Mul64(x[0], x[5])
+	l1, c = bits.Add64(l1, h0, 0)
+	l2, c = bits.Add64(l2, h1, c)
+	l3, c = bits.Add64(l3, h2, c)
+	l4, c = bits.Add64(l4, h3, c)
+	h4 += c
+	T1 = l0
+	T2 = l1
+	T3 = l2
+	T4 = l3
+	T5 = l4
+	T6 = h4
+	// cross terms x[1]·x[j], j > 1
+	h0, l0 = bits.Mul64(x[1], x[2])
+	h1, l1 = bits.Mul64(x[1], x[3])
+	h2, l2 = bits.Mul64(x[1], x[4])
+	h3, l3 = bits.Mul64(x[1], x[5])
+	l1, c = bits.Add64(l1, h0, 0)
+	l2, c = bits.Add64(l2, h1, c)
+	l3, c = bits.Add64(l3, h2, c)
+	h3 += c
+	T3, c = bits.Add64(T3, l0, 0)
+	T4, c = bits.Add64(T4, l1, c)
+	T5, c = bits.Add64(T5, l2, c)
+	T6, c = bits.Add64(T6, l3, c)
+	T7 = h3 + c
+	// cross terms x[2]·x[j], j > 2
+	h0, l0 = bits.Mul64(x[2], x[3])
+	h1, l1 = bits.Mul64(x[2], x[4])
+	h2, l2 = bits.Mul64(x[2], x[5])
+	l1, c = bits.Add64(l1, h0, 0)
+	l2, c = bits.Add64(l2, h1, c)
+	h2 += c
+	T5, c = bits.Add64(T5, l0, 0)
+	T6, c = bits.Add64(T6, l1, c)
+	T7, c = bits.Add64(T7, l2, c)
+	T8 = h2 + c
+	// cross terms x[3]·x[j], j > 3
+	h0, l0 = bits.Mul64(x[3], x[4])
+	h1, l1 = bits.Mul64(x[3], x[5])
+	l1, c = bits.Add64(l1, h0, 0)
+	h1 += c
+	T7, c = bits.Add64(T7, l0, 0)
+	T8, c = bits.Add64(T8, l1, c)
+	T9 = h1 + c
+	// cross terms x[4]·x[j], j > 4
+	h0, l0 = bits.Mul64(x[4], x[5])
+	T9, c = bits.Add64(T9, l0, 0)
+	T10 = h0 + c
+	// double the cross terms
+	T1, c = bits.Add64(T1, T1, 0)
+	T2, c = bits.Add64(T2, T2, c)
+	T3, c = bits.Add64(T3, T3, c)
+	T4, c = bits.Add64(T4, T4, c)
+	T5, c = bits.Add64(T5, T5, c)
+	T6, c = bits.Add64(T6, T6, c)
+	T7, c = bits.Add64(T7, T7, c)
+	T8, c = bits.Add64(T8, T8, c)
+	T9, c = bits.Add64(T9, T9, c)
+	T10, c = bits.Add64(T10, T10, c)
+	T11, c = bits.Add64(T11, T11, c)
+	// add the squares x[i]²
+	h0, l0 = bits.Mul64(x[0], x[0])
+	h1, l1 = bits.Mul64(x[1], x[1])
+	h2, l2 = bits.Mul64(x[2], x[2])
+	h3, l3 = bits.Mul64(x[3], x[3])
+	h4, l4 = bits.Mul64(x[4], x[4])
+	h5, l5 = bits.Mul64(x[5], x[5])
+	T0, c = bits.Add64(T0, l0, 0)
+	T1, c = bits.Add64(T1, h0, c)
+	T2, c = bits.Add64(T2, l1, c)
+	T3, c = bits.Add64(T3, h1, c)
+	T4, c = bits.Add64(T4, l2, c)
+	T5, c = bits.Add64(T5, h2, c)
+	T6, c = bits.Add64(T6, l3, c)
+	T7, c = bits.Add64(T7, h3, c)
+	T8, c = bits.Add64(T8, l4, c)
+	T9, c = bits.Add64(T9, h4, c)
+	T10, c = bits.Add64(T10, l5, c)
+	T11, c = bits.Add64(T11, h5, c)
+	// reduce the low half
+	var un uint64
+	q = T0 * 0x5cfedd2a5cb5bb93
+	h0, l0 = bits.Mul64(q, 0x3b883202e9046565)
+	h1, l1 = bits.Mul64(q, 0xcf3ab6af6b7fc310)
+	h2, l2 = bits.Mul64(q, 0x1f166e6cac0425a7)
+	h3, l3 = bits.Mul64(q, 0x152f7109ed5456b3)
+	h4, l4 = bits.Mul64(q, 0x0f5d6f7e50e641df)
+	h5, l5 = bits.Mul64(q, 0x8cb91e82a3386d28)
+	l1, c = bits.Add64(l1, h0, 0)
+	l2, c = bits.Add64(l2, h1, c)
+	l3, c = bits.Add64(l3, h2, c)
+	l4, c = bits.Add64(l4, h3, c)
+	l5, c = bits.Add64(l5, h4, c)
+	h5 += c
+	_, c = bits.Add64(T0, l0, 0)
+	T0, c = bits.Add64(T1, l1, c)
+	T1, c = bits.Add64(T2, l2, c)
+	T2, c = bits.Add64(T3, l3, c)
+	T3, c = bits.Add64(T4, l4, c)
+	T4, c = bits.Add64(T5, l5, c)
+	T5, c = bits.Add64(un, h5, c)
+	un = c
+	q = T0 * 0x5cfedd2a5cb5bb93
+	h0, l0 = bits.Mul64(q, 0x3b883202e9046565)
+	h1, l1 = bits.Mul64(q, 0xcf3ab6af6b7fc310)
+	h2, l2 = bits.Mul64(q, 0x1f166e6cac0425a7)
+	h3, l3 = bits.Mul64(q, 0x152f7109ed5456b3)
+	h4, l4 = bits.Mul64(q, 0x0f5d6f7e50e641df)
+	h5, l5 = bits.Mul64(q, 0x8cb91e82a3386d28)
+	l1, c = bits.Add64(l1, h0, 0)
+	l2, c = bits.Add64(l2, h1, c)
+	l3, c = bits.Add64(l3, h2, c)
+	l4, c = bits.Add64(l4, h3, c)
+	l5, c = bits.Add64(l5, h4, c)
+	h5 += c
+	_, c = bits.Add64(T0, l0, 0)
+	T0, c = bits.Add64(T1, l1, c)
+	T1, c = bits.Add64(T2, l2, c)
+	T2, c = bits.Add64(T3, l3, c)
+	T3, c = bits.Add64(T4, l4, c)
+	T4, c = bits.Add64(T5, l5, c)
+	T5, c = bits.Add64(un, h5, c)
+	un = c
+	q = T0 * 0x5cfedd2a5cb5bb93
+	h0, l0 = bits.Mul64(q, 0x3b883202e9046565)
+	h1, l1 = bits.Mul64(q, 0xcf3ab6af6b7fc310)
+	h2, l2 = bits.Mul64(q, 0x1f166e6cac0425a7)
+	h3, l3 = bits.Mul64(q, 0x152f7109ed5456b3)
+	h4, l4 = bits.Mul64(q, 0x0f5d6f7e50e641df)
+	h5, l5 = bits.Mul64(q, 0x8cb91e82a3386d28)
+	l1, c = bits.Add64(l1, h0, 0)
+	l2, c = bits.Add64(l2, h1, c)
+	l3, c = bits.Add64(l3, h2, c)
+	l4, c = bits.Add64(l4, h3, c)
+	l5, c = bits.Add64(l5, h4, c)
+	h5 += c
+	_, c = bits.Add64(T0, l0, 0)
+	T0, c = bits.Add64(T1, l1, c)
+	T1, c = bits.Add64(T2, l2, c)
+	T2, c = bits.Add64(T3, l3, c)
+	T3, c = bits.Add64(T4, l4, c)
+	T4, c = bits.Add64(T5, l5, c)
+	T5, c = bits.Add64(un, h5, c)
+	un = c
+	q = T0 * 0x5cfedd2a5cb5bb93
+	h0, l0 = bits.Mul64(q, 0x3b883202e9046565)
+	h1, l1 = bits.Mul64(q, 0xcf3ab6af6b7fc310)
+	h2, l2 = bits.Mul64(q, 0x1f166e6cac0425a7)
+	h3, l3 = bits.Mul64(q, 0x152f7109ed5456b3)
+	h4, l4 = bits.Mul64(q, 0x0f5d6f7e50e641df)
+	h5, l5 = bits.Mul64(q, 0x8cb91e82a3386d28)
+	l1, c = bits.Add64(l1, h0, 0)
+	l2, c = bits.Add64(l2, h1, c)
+	l3, c = bits.Add64(l3, h2, c)
+	l4, c = bits.Add64(l4, h3, c)
+	l5, c = bits.Add64(l5, h4, c)
+	h5 += c
+	_, c = bits.Add64(T0, l0, 0)
+	T0, c = bits.Add64(T1, l1, c)
+	T1, c = bits.Add64(T2, l2, c)
+	T2, c = bits.Add64(T3, l3, c)
+	T3, c = bits.Add64(T4, l4, c)
+	T4, c = bits.Add64(T5, l5, c)
+	T5, c = bits.Add64(un, h5, c)
+	un = c
+	q = T0 * 0x5cfedd2a5cb5bb93
+	h0, l0 = bits.Mul64(q, 0x3b883202e9046565)
+	h1, l1 = bits.Mul64(q, 0xcf3ab6af6b7fc310)
+	h2, l2 = bits.Mul64(q, 0x1f166e6cac0425a7)
+	h3, l3 = bits.Mul64(q, 0x152f7109ed5456b3)
+	h4, l4 = bits.Mul64(q, 0x0f5d6f7e50e641df)
+	h5, l5 = bits.Mul64(q, 0x8cb91e82a3386d28)
+	l1, c = bits.Add64(l1, h0, 0)
+	l2, c = bits.Add64(l2, h1, c)
+	l3, c = bits.Add64(l3, h2, c)
+	l4, c = bits.Add64(l4, h3, c)
+	l5, c = bits.Add64(l5, h4, c)
+	h5 += c
+	_, c = bits.Add64(T0, l0, 0)
+	T0, c = bits.Add64(T1, l1, c)
+	T1, c = bits.Add64(T2, l2, c)
+	T2, c = bits.Add64(T3, l3, c)
+	T3, c = bits.Add64(T4, l4, c)
+	T4, c = bits.Add64(T5, l5, c)
+	T5, c = bits.Add64(un, h5, c)
+	un = c
+	q = T0 * 0x5cfedd2a5cb5bb93
+	h0, l0 = bits.Mul64(q, 0x3b883202e9046565)
+	h1, l1 = bits.Mul64(q, 0xcf3ab6af6b7fc310)
+	h2, l2 = bits.Mul64(q, 0x1f166e6cac0425a7)
+	h3, l3 = bits.Mul64(q, 0x152f7109ed5456b3)
+	h4, l4 = bits.Mul64(q, 0x0f5d6f7e50e641df)
+	h5, l5 = bits.Mul64(q, 0x8cb91e82a3386d28)
+	l1, c = bits.Add64(l1, h0, 0)
+	l2, c = bits.Add64(l2, h1, c)
+	l3, c = bits.Add64(l3, h2, c)
+	l4, c = bits.Add64(l4, h3, c)
+	l5, c = bits.Add64(l5, h4, c)
+	h5 += c
+	_, c = bits.Add64(T0, l0, 0)
+	T0, c = bits.Add64(T1, l1, c)
+	T1, c = bits.Add64(T2, l2, c)
+	T2, c = bits.Add64(T3, l3, c)
+	T3, c = bits.Add64(T4, l4, c)
+	T4, c = bits.Add64(T5, l5, c)
+	T5, c = bits.Add64(un, h5, c)
+	un = c
+	// add the high half
+	t0, c := bits.Add64(T0, T6, 0)
+	t1, c := bits.Add64(T1, T7, c)
+	t2, c := bits.Add64(T2, T8, c)
+	t3, c := bits.Add64(T3, T9, c)
+	t4, c := bits.Add64(T4, T10, c)
+	t5, c := bits.Add64(T5, T11, c)
+	top := un + c
+	// z = t - m unless that borrows (t < m); masked, no branch.
+	var b uint64
+	r0, b := bits.Sub64(t0, 0x3b883202e9046565, b)
+	r1, b := bits.Sub64(t1, 0xcf3ab6af6b7fc310, b)
+	r2, b := bits.Sub64(t2, 0x1f166e6cac0425a7, b)
+	r3, b := bits.Sub64(t3, 0x152f7109ed5456b3, b)
+	r4, b := bits.Sub64(t4, 0x0f5d6f7e50e641df, b)
+	r5, b := bits.Sub64(t5, 0x8cb91e82a3386d28, b)
+	_, b = bits.Sub64(top, 0, b)
+	mask := -b
+	z[0] = (t0 & mask) | (r0 &^ mask)
+	z[1] = (t1 & mask) | (r1 &^ mask)
+	z[2] = (t2 & mask) | (r2 &^ mask)
+	z[3] = (t3 & mask) | (r3 &^ mask)
+	z[4] = (t4 & mask) | (r4 &^ mask)
+	z[5] = (t5 & mask) | (r5 &^ mask)
+	return z
+}
+
 // Add sets z = x + y mod m and returns z.
 func (z *p384Scalar) Add(x, y *p384Scalar) *p384Scalar {
 	var c uint64
@@ -867,9 +1396,6 @@ func (z *p384Scalar) Sub(x, y *p384Scalar) *p384Scalar {
 	z[5], c = bits.Add64(t5, 0x8cb91e82a3386d28&mask, c)
 	return z
 }
-
-// Square sets z = x² and returns z.
-func (z *p384Scalar) Square(x *p384Scalar) *p384Scalar { return z.Mul(x, x) }
 
 // Neg sets z = -x mod m and returns z.
 func (z *p384Scalar) Neg(x *p384Scalar) *p384Scalar {

@@ -515,6 +515,427 @@ func (z *p512Element) Mul(x, y *p512Element) *p512Element {
 	return z
 }
 
+// Square sets z = x²·R⁻¹ mod m and returns z. The product x² takes
+// n(n+1)/2 limb products (the cross terms once, doubled by a shift,
+// then the squares); its low half is Montgomery-reduced row by row
+// (u = (u + q·m)/2⁶⁴, n times, leaving u ≤ m) and the high half added:
+// (x² + Q·m)/R < 2m. Then the masked subtraction of Mul.
+func (z *p512Element) Square(x *p512Element) *p512Element {
+	var c, q uint64
+	var T0 uint64
+	var T1 uint64
+	var T2 uint64
+	var T3 uint64
+	var T4 uint64
+	var T5 uint64
+	var T6 uint64
+	var T7 uint64
+	var T8 uint64
+	var T9 uint64
+	var T10 uint64
+	var T11 uint64
+	var T12 uint64
+	var T13 uint64
+	var T14 uint64
+	var T15 uint64
+	var h0, l0 uint64
+	var h1, l1 uint64
+	var h2, l2 uint64
+	var h3, l3 uint64
+	var h4, l4 uint64
+	var h5, l5 uint64
+	var h6, l6 uint64
+	var h7, l7 uint64
+	_, _ = c, q
+	// cross terms x[0]·x[j], j > 0
+	h0, l0 = bits.Mul64(x[0], x[1])
+	h1, l1 = bits.Mul64(x[0], x[2])
+	h2, l2 = bits.Mul64(x[0], x[3])
+	h3, l3 = bits.Mul64(x[0], x[4])
+	h4, l4 = bits.Mul64(x[0], x[5])
+	h5, l5 = bits.Mul64(x[0], x[6])
+	h6, l6 = bits.Mul64(x[0], x[7])
+	l1, c = bits.Add64(l1, h0, 0)
+	l2, c = bits.Add64(l2, h1, c)
+	l3, c = bits.Add64(l3, h2, c)
+	l4, c = bits.Add64(l4, h3, c)
+	l5, c = bits.Add64(l5, h4, c)
+	l6, c = bits.Add64(l6, h5, c)
+	h6 += c
+	T1 = l0
+	T2 = l1
+	T3 = l2
+	T4 = l3
+	T5 = l4
+	T6 = l5
+	T7 = l6
+	T8 = h6
+	// cross terms x[1]·x[j], j > 1
+	h0, l0 = bits.Mul64(x[1], x[2])
+	h1, l1 = bits.Mul64(x[1], x[3])
+	h2, l2 = bits.Mul64(x[1], x[4])
+	h3, l3 = bits.Mul64(x[1], x[5])
+	h4, l4 = bits.Mul64(x[1], x[6])
+	h5, l5 = bits.Mul64(x[1], x[7])
+	l1, c = bits.Add64(l1, h0, 0)
+	l2, c = bits.Add64(l2, h1, c)
+	l3, c = bits.Add64(l3, h2, c)
+	l4, c = bits.Add64(l4, h3, c)
+	l5, c = bits.Add64(l5, h4, c)
+	h5 += c
+	T3, c = bits.Add64(T3, l0, 0)
+	T4, c = bits.Add64(T4, l1, c)
+	T5, c = bits.Add64(T5, l2, c)
+	T6, c = bits.Add64(T6, l3, c)
+	T7, c = bits.Add64(T7, l4, c)
+	T8, c = bits.Add64(T8, l5, c)
+	T9 = h5 + c
+	// cross terms x[2]·x[j], j > 2
+	h0, l0 = bits.Mul64(x[2], x[3])
+	h1, l1 = bits.Mul64(x[2], x[4])
+	h2, l2 = bits.Mul64(x[2], x[5])
+	h3, l3 = bits.Mul64(x[2], x[6])
+	h4, l4 = bits.Mul64(x[2], x[7])
+	l1, c = bits.Add64(l1, h0, 0)
+	l2, c = bits.Add64(l2, h1, c)
+	l3, c = bits.Add64(l3, h2, c)
+	l4, c = bits.Add64(l4, h3, c)
+	h4 += c
+	T5, c = bits.Add64(T5, l0, 0)
+	T6, c = bits.Add64(T6, l1, c)
+	T7, c = bits.Add64(T7, l2, c)
+	T8, c = bits.Add64(T8, l3, c)
+	T9, c = bits.Add64(T9, l4, c)
+	T10 = h4 + c
+	// cross terms x[3]·x[j], j > 3
+	h0, l0 = bits.Mul64(x[3], x[4])
+	h1, l1 = bits.Mul64(x[3], x[5])
+	h2, l2 = bits.Mul64(x[3], x[6])
+	h3, l3 = bits.Mul64(x[3], x[7])
+	l1, c = bits.Add64(l1, h0, 0)
+	l2, c = bits.Add64(l2, h1, c)
+	l3, c = bits.Add64(l3, h2, c)
+	h3 += c
+	T7, c = bits.Add64(T7, l0, 0)
+	T8, c = bits.Add64(T8, l1, c)
+	T9, c = bits.Add64(T9, l2, c)
+	T10, c = bits.Add64(T10, l3, c)
+	T11 = h3 + c
+	// cross terms x[4]·x[j], j > 4
+	h0, l0 = bits.Mul64(x[4], x[5])
+	h1, l1 = bits.Mul64(x[4], x[6])
+	h2, l2 = bits.Mul64(x[4], x[7])
+	l1, c = bits.Add64(l1, h0, 0)
+	l2, c = bits.Add64(l2, h1, c)
+	h2 += c
+	T9, c = bits.Add64(T9, l0, 0)
+	T10, c = bits.Add64(T10, l1, c)
+	T11, c = bits.Add64(T11, l2, c)
+	T12 = h2 + c
+	// cross terms x[5]·x[j], j > 5
+	h0, l0 = bits.Mul64(x[5], x[6])
+	h1, l1 = bits.Mul64(x[5], x[7])
+	l1, c = bits.Add64(l1, h0, 0)
+	h1 += c
+	T11, c = bits.Add64(T11, l0, 0)
+	T12, c = bits.Add64(T12, l1, c)
+	T13 = h1 + c
+	// cross terms x[6]·x[j], j > 6
+	h0, l0 = bits.Mul64(x[6], x[7])
+	T13, c = bits.Add64(T13, l0, 0)
+	T14 = h0 + c
+	// double the cross terms
+	T1, c = bits.Add64(T1, T1, 0)
+	T2, c = bits.Add64(T2, T2, c)
+	T3, c = bits.Add64(T3, T3, c)
+	T4, c = bits.Add64(T4, T4, c)
+	T5, c = bits.Add64(T5, T5, c)
+	T6, c = bits.Add64(T6, T6, c)
+	T7, c = bits.Add64(T7, T7, c)
+	T8, c = bits.Add64(T8, T8, c)
+	T9, c = bits.Add64(T9, T9, c)
+	T10, c = bits.Add64(T10, T10, c)
+	T11, c = bits.Add64(T11, T11, c)
+	T12, c = bits.Add64(T12, T12, c)
+	T13, c = bits.Add64(T13, T13, c)
+	T14, c = bits.Add64(T14, T14, c)
+	T15, c = bits.Add64(T15, T15, c)
+	// add the squares x[i]²
+	h0, l0 = bits.Mul64(x[0], x[0])
+	h1, l1 = bits.Mul64(x[1], x[1])
+	h2, l2 = bits.Mul64(x[2], x[2])
+	h3, l3 = bits.Mul64(x[3], x[3])
+	h4, l4 = bits.Mul64(x[4], x[4])
+	h5, l5 = bits.Mul64(x[5], x[5])
+	h6, l6 = bits.Mul64(x[6], x[6])
+	h7, l7 = bits.Mul64(x[7], x[7])
+	T0, c = bits.Add64(T0, l0, 0)
+	T1, c = bits.Add64(T1, h0, c)
+	T2, c = bits.Add64(T2, l1, c)
+	T3, c = bits.Add64(T3, h1, c)
+	T4, c = bits.Add64(T4, l2, c)
+	T5, c = bits.Add64(T5, h2, c)
+	T6, c = bits.Add64(T6, l3, c)
+	T7, c = bits.Add64(T7, h3, c)
+	T8, c = bits.Add64(T8, l4, c)
+	T9, c = bits.Add64(T9, h4, c)
+	T10, c = bits.Add64(T10, l5, c)
+	T11, c = bits.Add64(T11, h5, c)
+	T12, c = bits.Add64(T12, l6, c)
+	T13, c = bits.Add64(T13, h6, c)
+	T14, c = bits.Add64(T14, l7, c)
+	T15, c = bits.Add64(T15, h7, c)
+	// reduce the low half
+	var un uint64
+	q = T0 * 0x839b32207d89efc5
+	h0, l0 = bits.Mul64(q, 0x28aa6056583a48f3)
+	h1, l1 = bits.Mul64(q, 0x2881ff2f2d82c685)
+	h2, l2 = bits.Mul64(q, 0xaecda12ae6a380e6)
+	h3, l3 = bits.Mul64(q, 0x7d4d9b009bc66842)
+	h4, l4 = bits.Mul64(q, 0xd6639cca70330871)
+	h5, l5 = bits.Mul64(q, 0xcb308db3b3c9d20e)
+	h6, l6 = bits.Mul64(q, 0x3fd4e6ae33c9fc07)
+	h7, l7 = bits.Mul64(q, 0xaadd9db8dbe9c48b)
+	l1, c = bits.Add64(l1, h0, 0)
+	l2, c = bits.Add64(l2, h1, c)
+	l3, c = bits.Add64(l3, h2, c)
+	l4, c = bits.Add64(l4, h3, c)
+	l5, c = bits.Add64(l5, h4, c)
+	l6, c = bits.Add64(l6, h5, c)
+	l7, c = bits.Add64(l7, h6, c)
+	h7 += c
+	_, c = bits.Add64(T0, l0, 0)
+	T0, c = bits.Add64(T1, l1, c)
+	T1, c = bits.Add64(T2, l2, c)
+	T2, c = bits.Add64(T3, l3, c)
+	T3, c = bits.Add64(T4, l4, c)
+	T4, c = bits.Add64(T5, l5, c)
+	T5, c = bits.Add64(T6, l6, c)
+	T6, c = bits.Add64(T7, l7, c)
+	T7, c = bits.Add64(un, h7, c)
+	un = c
+	q = T0 * 0x839b32207d89efc5
+	h0, l0 = bits.Mul64(q, 0x28aa6056583a48f3)
+	h1, l1 = bits.Mul64(q, 0x2881ff2f2d82c685)
+	h2, l2 = bits.Mul64(q, 0xaecda12ae6a380e6)
+	h3, l3 = bits.Mul64(q, 0x7d4d9b009bc66842)
+	h4, l4 = bits.Mul64(q, 0xd6639cca70330871)
+	h5, l5 = bits.Mul64(q, 0xcb308db3b3c9d20e)
+	h6, l6 = bits.Mul64(q, 0x3fd4e6ae33c9fc07)
+	h7, l7 = bits.Mul64(q, 0xaadd9db8dbe9c48b)
+	l1, c = bits.Add64(l1, h0, 0)
+	l2, c = bits.Add64(l2, h1, c)
+	l3, c = bits.Add64(l3, h2, c)
+	l4, c = bits.Add64(l4, h3, c)
+	l5, c = bits.Add64(l5, h4, c)
+	l6, c = bits.Add64(l6, h5, c)
+	l7, c = bits.Add64(l7, h6, c)
+	h7 += c
+	_, c = bits.Add64(T0, l0, 0)
+	T0, c = bits.Add64(T1, l1, c)
+	T1, c = bits.Add64(T2, l2, c)
+	T2, c = bits.Add64(T3, l3, c)
+	T3, c = bits.Add64(T4, l4, c)
+	T4, c = bits.Add64(T5, l5, c)
+	T5, c = bits.Add64(T6, l6, c)
+	T6, c = bits.Add64(T7, l7, c)
+	T7, c = bits.Add64(un, h7, c)
+	un = c
+	q = T0 * 0x839b32207d89efc5
+	h0, l0 = bits.Mul64(q, 0x28aa6056583a48f3)
+	h1, l1 = bits.Mul64(q, 0x2881ff2f2d82c685)
+	h2, l2 = bits.Mul64(q, 0xaecda12ae6a380e6)
+	h3, l3 = bits.Mul64(q, 0x7d4d9b009bc66842)
+	h4, l4 = bits.Mul64(q, 0xd6639cca70330871)
+	h5, l5 = bits.Mul64(q, 0xcb308db3b3c9d20e)
+	h6, l6 = bits.Mul64(q, 0x3fd4e6ae33c9fc07)
+	h7, l7 = bits.Mul64(q, 0xaadd9db8dbe9c48b)
+	l1, c = bits.Add64(l1, h0, 0)
+	l2, c = bits.Add64(l2, h1, c)
+	l3, c = bits.Add64(l3, h2, c)
+	l4, c = bits.Add64(l4, h3, c)
+	l5, c = bits.Add64(l5, h4, c)
+	l6, c = bits.Add64(l6, h5, c)
+	l7, c = bits.Add64(l7, h6, c)
+	h7 += c
+	_, c = bits.Add64(T0, l0, 0)
+	T0, c = bits.Add64(T1, l1, c)
+	T1, c = bits.Add64(T2, l2, c)
+	T2, c = bits.Add64(T3, l3, c)
+	T3, c = bits.Add64(T4, l4, c)
+	T4, c = bits.Add64(T5, l5, c)
+	T5, c = bits.Add64(T6, l6, c)
+	T6, c = bits.Add64(T7, l7, c)
+	T7, c = bits.Add64(un, h7, c)
+	un = c
+	q = T0 * 0x839b32207d89efc5
+	h0, l0 = bits.Mul64(q, 0x28aa6056583a48f3)
+	h1, l1 = bits.Mul64(q, 0x2881ff2f2d82c685)
+	h2, l2 = bits.Mul64(q, 0xaecda12ae6a380e6)
+	h3, l3 = bits.Mul64(q, 0x7d4d9b009bc66842)
+	h4, l4 = bits.Mul64(q, 0xd6639cca70330871)
+	h5, l5 = bits.Mul64(q, 0xcb308db3b3c9d20e)
+	h6, l6 = bits.Mul64(q, 0x3fd4e6ae33c9fc07)
+	h7, l7 = bits.Mul64(q, 0xaadd9db8dbe9c48b)
+	l1, c = bits.Add64(l1, h0, 0)
+	l2, c = bits.Add64(l2, h1, c)
+	l3, c = bits.Add64(l3, h2, c)
+	l4, c = bits.Add64(l4, h3, c)
+	l5, c = bits.Add64(l5, h4, c)
+	l6, c = bits.Add64(l6, h5, c)
+	l7, c = bits.Add64(l7, h6, c)
+	h7 += c
+	_, c = bits.Add64(T0, l0, 0)
+	T0, c = bits.Add64(T1, l1, c)
+	T1, c = bits.Add64(T2, l2, c)
+	T2, c = bits.Add64(T3, l3, c)
+	T3, c = bits.Add64(T4, l4, c)
+	T4, c = bits.Add64(T5, l5, c)
+	T5, c = bits.Add64(T6, l6, c)
+	T6, c = bits.Add64(T7, l7, c)
+	T7, c = bits.Add64(un, h7, c)
+	un = c
+	q = T0 * 0x839b32207d89efc5
+	h0, l0 = bits.Mul64(q, 0x28aa6056583a48f3)
+	h1, l1 = bits.Mul64(q, 0x2881ff2f2d82c685)
+	h2, l2 = bits.Mul64(q, 0xaecda12ae6a380e6)
+	h3, l3 = bits.Mul64(q, 0x7d4d9b009bc66842)
+	h4, l4 = bits.Mul64(q, 0xd6639cca70330871)
+	h5, l5 = bits.Mul64(q, 0xcb308db3b3c9d20e)
+	h6, l6 = bits.Mul64(q, 0x3fd4e6ae33c9fc07)
+	h7, l7 = bits.Mul64(q, 0xaadd9db8dbe9c48b)
+	l1, c = bits.Add64(l1, h0, 0)
+	l2, c = bits.Add64(l2, h1, c)
+	l3, c = bits.Add64(l3, h2, c)
+	l4, c = bits.Add64(l4, h3, c)
+	l5, c = bits.Add64(l5, h4, c)
+	l6, c = bits.Add64(l6, h5, c)
+	l7, c = bits.Add64(l7, h6, c)
+	h7 += c
+	_, c = bits.Add64(T0, l0, 0)
+	T0, c = bits.Add64(T1, l1, c)
+	T1, c = bits.Add64(T2, l2, c)
+	T2, c = bits.Add64(T3, l3, c)
+	T3, c = bits.Add64(T4, l4, c)
+	T4, c = bits.Add64(T5, l5, c)
+	T5, c = bits.Add64(T6, l6, c)
+	T6, c = bits.Add64(T7, l7, c)
+	T7, c = bits.Add64(un, h7, c)
+	un = c
+	q = T0 * 0x839b32207d89efc5
+	h0, l0 = bits.Mul64(q, 0x28aa6056583a48f3)
+	h1, l1 = bits.Mul64(q, 0x2881ff2f2d82c685)
+	h2, l2 = bits.Mul64(q, 0xaecda12ae6a380e6)
+	h3, l3 = bits.Mul64(q, 0x7d4d9b009bc66842)
+	h4, l4 = bits.Mul64(q, 0xd6639cca70330871)
+	h5, l5 = bits.Mul64(q, 0xcb308db3b3c9d20e)
+	h6, l6 = bits.Mul64(q, 0x3fd4e6ae33c9fc07)
+	h7, l7 = bits.Mul64(q, 0xaadd9db8dbe9c48b)
+	l1, c = bits.Add64(l1, h0, 0)
+	l2, c = bits.Add64(l2, h1, c)
+	l3, c = bits.Add64(l3, h2, c)
+	l4, c = bits.Add64(l4, h3, c)
+	l5, c = bits.Add64(l5, h4, c)
+	l6, c = bits.Add64(l6, h5, c)
+	l7, c = bits.Add64(l7, h6, c)
+	h7 += c
+	_, c = bits.Add64(T0, l0, 0)
+	T0, c = bits.Add64(T1, l1, c)
+	T1, c = bits.Add64(T2, l2, c)
+	T2, c = bits.Add64(T3, l3, c)
+	T3, c = bits.Add64(T4, l4, c)
+	T4, c = bits.Add64(T5, l5, c)
+	T5, c = bits.Add64(T6, l6, c)
+	T6, c = bits.Add64(T7, l7, c)
+	T7, c = bits.Add64(un, h7, c)
+	un = c
+	q = T0 * 0x839b32207d89efc5
+	h0, l0 = bits.Mul64(q, 0x28aa6056583a48f3)
+	h1, l1 = bits.Mul64(q, 0x2881ff2f2d82c685)
+	h2, l2 = bits.Mul64(q, 0xaecda12ae6a380e6)
+	h3, l3 = bits.Mul64(q, 0x7d4d9b009bc66842)
+	h4, l4 = bits.Mul64(q, 0xd6639cca70330871)
+	h5, l5 = bits.Mul64(q, 0xcb308db3b3c9d20e)
+	h6, l6 = bits.Mul64(q, 0x3fd4e6ae33c9fc07)
+	h7, l7 = bits.Mul64(q, 0xaadd9db8dbe9c48b)
+	l1, c = bits.Add64(l1, h0, 0)
+	l2, c = bits.Add64(l2, h1, c)
+	l3, c = bits.Add64(l3, h2, c)
+	l4, c = bits.Add64(l4, h3, c)
+	l5, c = bits.Add64(l5, h4, c)
+	l6, c = bits.Add64(l6, h5, c)
+	l7, c = bits.Add64(l7, h6, c)
+	h7 += c
+	_, c = bits.Add64(T0, l0, 0)
+	T0, c = bits.Add64(T1, l1, c)
+	T1, c = bits.Add64(T2, l2, c)
+	T2, c = bits.Add64(T3, l3, c)
+	T3, c = bits.Add64(T4, l4, c)
+	T4, c = bits.Add64(T5, l5, c)
+	T5, c = bits.Add64(T6, l6, c)
+	T6, c = bits.Add64(T7, l7, c)
+	T7, c = bits.Add64(un, h7, c)
+	un = c
+	q = T0 * 0x839b32207d89efc5
+	h0, l0 = bits.Mul64(q, 0x28aa6056583a48f3)
+	h1, l1 = bits.Mul64(q, 0x2881ff2f2d82c685)
+	h2, l2 = bits.Mul64(q, 0xaecda12ae6a380e6)
+	h3, l3 = bits.Mul64(q, 0x7d4d9b009bc66842)
+	h4, l4 = bits.Mul64(q, 0xd6639cca70330871)
+	h5, l5 = bits.Mul64(q, 0xcb308db3b3c9d20e)
+	h6, l6 = bits.Mul64(q, 0x3fd4e6ae33c9fc07)
+	h7, l7 = bits.Mul64(q, 0xaadd9db8dbe9c48b)
+	l1, c = bits.Add64(l1, h0, 0)
+	l2, c = bits.Add64(l2, h1, c)
+	l3, c = bits.Add64(l3, h2, c)
+	l4, c = bits.Add64(l4, h3, c)
+	l5, c = bits.Add64(l5, h4, c)
+	l6, c = bits.Add64(l6, h5, c)
+	l7, c = bits.Add64(l7, h6, c)
+	h7 += c
+	_, c = bits.Add64(T0, l0, 0)
+	T0, c = bits.Add64(T1, l1, c)
+	T1, c = bits.Add64(T2, l2, c)
+	T2, c = bits.Add64(T3, l3, c)
+	T3, c = bits.Add64(T4, l4, c)
+	T4, c = bits.Add64(T5, l5, c)
+	T5, c = bits.Add64(T6, l6, c)
+	T6, c = bits.Add64(T7, l7, c)
+	T7, c = bits.Add64(un, h7, c)
+	un = c
+	// add the high half
+	t0, c := bits.Add64(T0, T8, 0)
+	t1, c := bits.Add64(T1, T9, c)
+	t2, c := bits.Add64(T2, T10, c)
+	t3, c := bits.Add64(T3, T11, c)
+	t4, c := bits.Add64(T4, T12, c)
+	t5, c := bits.Add64(T5, T13, c)
+	t6, c := bits.Add64(T6, T14, c)
+	t7, c := bits.Add64(T7, T15, c)
+	top := un + c
+	// z = t - m unless that borrows (t < m); masked, no branch.
+	var b uint64
+	r0, b := bits.Sub64(t0, 0x28aa6056583a48f3, b)
+	r1, b := bits.Sub64(t1, 0x2881ff2f2d82c685, b)
+	r2, b := bits.Sub64(t2, 0xaecda12ae6a380e6, b)
+	r3, b := bits.Sub64(t3, 0x7d4d9b009bc66842, b)
+	r4, b := bits.Sub64(t4, 0xd6639cca70330871, b)
+	r5, b := bits.Sub64(t5, 0xcb308db3b3c9d20e, b)
+	r6, b := bits.Sub64(t6, 0x3fd4e6ae33c9fc07, b)
+	r7, b := bits.Sub64(t7, 0xaadd9db8dbe9c48b, b)
+	_, b = bits.Sub64(top, 0, b)
+	mask := -b
+	z[0] = (t0 & mask) | (r0 &^ mask)
+	z[1] = (t1 & mask) | (r1 &^ mask)
+	z[2] = (t2 & mask) | (r2 &^ mask)
+	z[3] = (t3 & mask) | (r3 &^ mask)
+	z[4] = (t4 & mask) | (r4 &^ mask)
+	z[5] = (t5 & mask) | (r5 &^ mask)
+	z[6] = (t6 & mask) | (r6 &^ mask)
+	z[7] = (t7 & mask) | (r7 &^ mask)
+	return z
+}
+
 // Add sets z = x + y mod m and returns z.
 func (z *p512Element) Add(x, y *p512Element) *p512Element {
 	var c uint64
@@ -573,9 +994,6 @@ func (z *p512Element) Sub(x, y *p512Element) *p512Element {
 	z[7], c = bits.Add64(t7, 0xaadd9db8dbe9c48b&mask, c)
 	return z
 }
-
-// Square sets z = x² and returns z.
-func (z *p512Element) Square(x *p512Element) *p512Element { return z.Mul(x, x) }
 
 // Neg sets z = -x mod m and returns z.
 func (z *p512Element) Neg(x *p512Element) *p512Element {
@@ -1209,6 +1627,427 @@ func (z *p512Scalar) Mul(x, y *p512Scalar) *p512Scalar {
 	return z
 }
 
+// Square sets z = x²·R⁻¹ mod m and returns z. The product x² takes
+// n(n+1)/2 limb products (the cross terms once, doubled by a shift,
+// then the squares); its low half is Montgomery-reduced row by row
+// (u = (u + q·m)/2⁶⁴, n times, leaving u ≤ m) and the high half added:
+// (x² + Q·m)/R < 2m. Then the masked subtraction of Mul.
+func (z *p512Scalar) Square(x *p512Scalar) *p512Scalar {
+	var c, q uint64
+	var T0 uint64
+	var T1 uint64
+	var T2 uint64
+	var T3 uint64
+	var T4 uint64
+	var T5 uint64
+	var T6 uint64
+	var T7 uint64
+	var T8 uint64
+	var T9 uint64
+	var T10 uint64
+	var T11 uint64
+	var T12 uint64
+	var T13 uint64
+	var T14 uint64
+	var T15 uint64
+	var h0, l0 uint64
+	var h1, l1 uint64
+	var h2, l2 uint64
+	var h3, l3 uint64
+	var h4, l4 uint64
+	var h5, l5 uint64
+	var h6, l6 uint64
+	var h7, l7 uint64
+	_, _ = c, q
+	// cross terms x[0]·x[j], j > 0
+	h0, l0 = bits.Mul64(x[0], x[1])
+	h1, l1 = bits.Mul64(x[0], x[2])
+	h2, l2 = bits.Mul64(x[0], x[3])
+	h3, l3 = bits.Mul64(x[0], x[4])
+	h4, l4 = bits.Mul64(x[0], x[5])
+	h5, l5 = bits.Mul64(x[0], x[6])
+	h6, l6 = bits.Mul64(x[0], x[7])
+	l1, c = bits.Add64(l1, h0, 0)
+	l2, c = bits.Add64(l2, h1, c)
+	l3, c = bits.Add64(l3, h2, c)
+	l4, c = bits.Add64(l4, h3, c)
+	l5, c = bits.Add64(l5, h4, c)
+	l6, c = bits.Add64(l6, h5, c)
+	h6 += c
+	T1 = l0
+	T2 = l1
+	T3 = l2
+	T4 = l3
+	T5 = l4
+	T6 = l5
+	T7 = l6
+	T8 = h6
+	// cross terms x[1]·x[j], j > 1
+	h0, l0 = bits.Mul64(x[1], x[2])
+	h1, l1 = bits.Mul64(x[1], x[3])
+	h2, l2 = bits.Mul64(x[1], x[4])
+	h3, l3 = bits.Mul64(x[1], x[5])
+	h4, l4 = bits.Mul64(x[1], x[6])
+	h5, l5 = bits.Mul64(x[1], x[7])
+	l1, c = bits.Add64(l1, h0, 0)
+	l2, c = bits.Add64(l2, h1, c)
+	l3, c = bits.Add64(l3, h2, c)
+	l4, c = bits.Add64(l4, h3, c)
+	l5, c = bits.Add64(l5, h4, c)
+	h5 += c
+	T3, c = bits.Add64(T3, l0, 0)
+	T4, c = bits.Add64(T4, l1, c)
+	T5, c = bits.Add64(T5, l2, c)
+	T6, c = bits.Add64(T6, l3, c)
+	T7, c = bits.Add64(T7, l4, c)
+	T8, c = bits.Add64(T8, l5, c)
+	T9 = h5 + c
+	// cross terms x[2]·x[j], j > 2
+	h0, l0 = bits.Mul64(x[2], x[3])
+	h1, l1 = bits.Mul64(x[2], x[4])
+	h2, l2 = bits.Mul64(x[2], x[5])
+	h3, l3 = bits.Mul64(x[2], x[6])
+	h4, l4 = bits.Mul64(x[2], x[7])
+	l1, c = bits.Add64(l1, h0, 0)
+	l2, c = bits.Add64(l2, h1, c)
+	l3, c = bits.Add64(l3, h2, c)
+	l4, c = bits.Add64(l4, h3, c)
+	h4 += c
+	T5, c = bits.Add64(T5, l0, 0)
+	T6, c = bits.Add64(T6, l1, c)
+	T7, c = bits.Add64(T7, l2, c)
+	T8, c = bits.Add64(T8, l3, c)
+	T9, c = bits.Add64(T9, l4, c)
+	T10 = h4 + c
+	// cross terms x[3]·x[j], j > 3
+	h0, l0 = bits.Mul64(x[3], x[4])
+	h1, l1 = bits.Mul64(x[3], x[5])
+	h2, l2 = bits.Mul64(x[3], x[6])
+	h3, l3 = bits.Mul64(x[3], x[7])
+	l1, c = bits.Add64(l1, h0, 0)
+	l2, c = bits.Add64(l2, h1, c)
+	l3, c = bits.Add64(l3, h2, c)
+	h3 += c
+	T7, c = bits.Add64(T7, l0, 0)
+	T8, c = bits.Add64(T8, l1, c)
+	T9, c = bits.Add64(T9, l2, c)
+	T10, c = bits.Add64(T10, l3, c)
+	T11 = h3 + c
+	// cross terms x[4]·x[j], j > 4
+	h0, l0 = bits.Mul64(x[4], x[5])
+	h1, l1 = bits.Mul64(x[4], x[6])
+	h2, l2 = bits.Mul64(x[4], x[7])
+	l1, c = bits.Add64(l1, h0, 0)
+	l2, c = bits.Add64(l2, h1, c)
+	h2 += c
+	T9, c = bits.Add64(T9, l0, 0)
+	T10, c = bits.Add64(T10, l1, c)
+	T11, c = bits.Add64(T11, l2, c)
+	T12 = h2 + c
+	// cross terms x[5]·x[j], j > 5
+	h0, l0 = bits.Mul64(x[5], x[6])
+	h1, l1 = bits.Mul64(x[5], x[7])
+	l1, c = bits.Add64(l1, h0, 0)
+	h1 += c
+	T11, c = bits.Add64(T11, l0, 0)
+	T12, c = bits.Add64(T12, l1, c)
+	T13 = h1 + c
+	// cross terms x[6]·x[j], j > 6
+	h0, l0 = bits.Mul64(x[6], x[7])
+	T13, c = bits.Add64(T13, l0, 0)
+	T14 = h0 + c
+	// double the cross terms
+	T1, c = bits.Add64(T1, T1, 0)
+	T2, c = bits.Add64(T2, T2, c)
+	T3, c = bits.Add64(T3, T3, c)
+	T4, c = bits.Add64(T4, T4, c)
+	T5, c = bits.Add64(T5, T5, c)
+	T6, c = bits.Add64(T6, T6, c)
+	T7, c = bits.Add64(T7, T7, c)
+	T8, c = bits.Add64(T8, T8, c)
+	T9, c = bits.Add64(T9, T9, c)
+	T10, c = bits.Add64(T10, T10, c)
+	T11, c = bits.Add64(T11, T11, c)
+	T12, c = bits.Add64(T12, T12, c)
+	T13, c = bits.Add64(T13, T13, c)
+	T14, c = bits.Add64(T14, T14, c)
+	T15, c = bits.Add64(T15, T15, c)
+	// add the squares x[i]²
+	h0, l0 = bits.Mul64(x[0], x[0])
+	h1, l1 = bits.Mul64(x[1], x[1])
+	h2, l2 = bits.Mul64(x[2], x[2])
+	h3, l3 = bits.Mul64(x[3], x[3])
+	h4, l4 = bits.Mul64(x[4], x[4])
+	h5, l5 = bits.Mul64(x[5], x[5])
+	h6, l6 = bits.Mul64(x[6], x[6])
+	h7, l7 = bits.Mul64(x[7], x[7])
+	T0, c = bits.Add64(T0, l0, 0)
+	T1, c = bits.Add64(T1, h0, c)
+	T2, c = bits.Add64(T2, l1, c)
+	T3, c = bits.Add64(T3, h1, c)
+	T4, c = bits.Add64(T4, l2, c)
+	T5, c = bits.Add64(T5, h2, c)
+	T6, c = bits.Add64(T6, l3, c)
+	T7, c = bits.Add64(T7, h3, c)
+	T8, c = bits.Add64(T8, l4, c)
+	T9, c = bits.Add64(T9, h4, c)
+	T10, c = bits.Add64(T10, l5, c)
+	T11, c = bits.Add64(T11, h5, c)
+	T12, c = bits.Add64(T12, l6, c)
+	T13, c = bits.Add64(T13, h6, c)
+	T14, c = bits.Add64(T14, l7, c)
+	T15, c = bits.Add64(T15, h7, c)
+	// reduce the low half
+	var un uint64
+	q = T0 * 0xad49541f0f1b7027
+	h0, l0 = bits.Mul64(q, 0xb58796829ca90069)
+	h1, l1 = bits.Mul64(q, 0x1db1d381085ddadd)
+	h2, l2 = bits.Mul64(q, 0x418661197fac1047)
+	h3, l3 = bits.Mul64(q, 0x553e5c414ca92619)
+	h4, l4 = bits.Mul64(q, 0xd6639cca70330870)
+	h5, l5 = bits.Mul64(q, 0xcb308db3b3c9d20e)
+	h6, l6 = bits.Mul64(q, 0x3fd4e6ae33c9fc07)
+	h7, l7 = bits.Mul64(q, 0xaadd9db8dbe9c48b)
+	l1, c = bits.Add64(l1, h0, 0)
+	l2, c = bits.Add64(l2, h1, c)
+	l3, c = bits.Add64(l3, h2, c)
+	l4, c = bits.Add64(l4, h3, c)
+	l5, c = bits.Add64(l5, h4, c)
+	l6, c = bits.Add64(l6, h5, c)
+	l7, c = bits.Add64(l7, h6, c)
+	h7 += c
+	_, c = bits.Add64(T0, l0, 0)
+	T0, c = bits.Add64(T1, l1, c)
+	T1, c = bits.Add64(T2, l2, c)
+	T2, c = bits.Add64(T3, l3, c)
+	T3, c = bits.Add64(T4, l4, c)
+	T4, c = bits.Add64(T5, l5, c)
+	T5, c = bits.Add64(T6, l6, c)
+	T6, c = bits.Add64(T7, l7, c)
+	T7, c = bits.Add64(un, h7, c)
+	un = c
+	q = T0 * 0xad49541f0f1b7027
+	h0, l0 = bits.Mul64(q, 0xb58796829ca90069)
+	h1, l1 = bits.Mul64(q, 0x1db1d381085ddadd)
+	h2, l2 = bits.Mul64(q, 0x418661197fac1047)
+	h3, l3 = bits.Mul64(q, 0x553e5c414ca92619)
+	h4, l4 = bits.Mul64(q, 0xd6639cca70330870)
+	h5, l5 = bits.Mul64(q, 0xcb308db3b3c9d20e)
+	h6, l6 = bits.Mul64(q, 0x3fd4e6ae33c9fc07)
+	h7, l7 = bits.Mul64(q, 0xaadd9db8dbe9c48b)
+	l1, c = bits.Add64(l1, h0, 0)
+	l2, c = bits.Add64(l2, h1, c)
+	l3, c = bits.Add64(l3, h2, c)
+	l4, c = bits.Add64(l4, h3, c)
+	l5, c = bits.Add64(l5, h4, c)
+	l6, c = bits.Add64(l6, h5, c)
+	l7, c = bits.Add64(l7, h6, c)
+	h7 += c
+	_, c = bits.Add64(T0, l0, 0)
+	T0, c = bits.Add64(T1, l1, c)
+	T1, c = bits.Add64(T2, l2, c)
+	T2, c = bits.Add64(T3, l3, c)
+	T3, c = bits.Add64(T4, l4, c)
+	T4, c = bits.Add64(T5, l5, c)
+	T5, c = bits.Add64(T6, l6, c)
+	T6, c = bits.Add64(T7, l7, c)
+	T7, c = bits.Add64(un, h7, c)
+	un = c
+	q = T0 * 0xad49541f0f1b7027
+	h0, l0 = bits.Mul64(q, 0xb58796829ca90069)
+	h1, l1 = bits.Mul64(q, 0x1db1d381085ddadd)
+	h2, l2 = bits.Mul64(q, 0x418661197fac1047)
+	h3, l3 = bits.Mul64(q, 0x553e5c414ca92619)
+	h4, l4 = bits.Mul64(q, 0xd6639cca70330870)
+	h5, l5 = bits.Mul64(q, 0xcb308db3b3c9d20e)
+	h6, l6 = bits.Mul64(q, 0x3fd4e6ae33c9fc07)
+	h7, l7 = bits.Mul64(q, 0xaadd9db8dbe9c48b)
+	l1, c = bits.Add64(l1, h0, 0)
+	l2, c = bits.Add64(l2, h1, c)
+	l3, c = bits.Add64(l3, h2, c)
+	l4, c = bits.Add64(l4, h3, c)
+	l5, c = bits.Add64(l5, h4, c)
+	l6, c = bits.Add64(l6, h5, c)
+	l7, c = bits.Add64(l7, h6, c)
+	h7 += c
+	_, c = bits.Add64(T0, l0, 0)
+	T0, c = bits.Add64(T1, l1, c)
+	T1, c = bits.Add64(T2, l2, c)
+	T2, c = bits.Add64(T3, l3, c)
+	T3, c = bits.Add64(T4, l4, c)
+	T4, c = bits.Add64(T5, l5, c)
+	T5, c = bits.Add64(T6, l6, c)
+	T6, c = bits.Add64(T7, l7, c)
+	T7, c = bits.Add64(un, h7, c)
+	un = c
+	q = T0 * 0xad49541f0f1b7027
+	h0, l0 = bits.Mul64(q, 0xb58796829ca90069)
+	h1, l1 = bits.Mul64(q, 0x1db1d381085ddadd)
+	h2, l2 = bits.Mul64(q, 0x418661197fac1047)
+	h3, l3 = bits.Mul64(q, 0x553e5c414ca92619)
+	h4, l4 = bits.Mul64(q, 0xd6639cca70330870)
+	h5, l5 = bits.Mul64(q, 0xcb308db3b3c9d20e)
+	h6, l6 = bits.Mul64(q, 0x3fd4e6ae33c9fc07)
+	h7, l7 = bits.Mul64(q, 0xaadd9db8dbe9c48b)
+	l1, c = bits.Add64(l1, h0, 0)
+	l2, c = bits.Add64(l2, h1, c)
+	l3, c = bits.Add64(l3, h2, c)
+	l4, c = bits.Add64(l4, h3, c)
+	l5, c = bits.Add64(l5, h4, c)
+	l6, c = bits.Add64(l6, h5, c)
+	l7, c = bits.Add64(l7, h6, c)
+	h7 += c
+	_, c = bits.Add64(T0, l0, 0)
+	T0, c = bits.Add64(T1, l1, c)
+	T1, c = bits.Add64(T2, l2, c)
+	T2, c = bits.Add64(T3, l3, c)
+	T3, c = bits.Add64(T4, l4, c)
+	T4, c = bits.Add64(T5, l5, c)
+	T5, c = bits.Add64(T6, l6, c)
+	T6, c = bits.Add64(T7, l7, c)
+	T7, c = bits.Add64(un, h7, c)
+	un = c
+	q = T0 * 0xad49541f0f1b7027
+	h0, l0 = bits.Mul64(q, 0xb58796829ca90069)
+	h1, l1 = bits.Mul64(q, 0x1db1d381085ddadd)
+	h2, l2 = bits.Mul64(q, 0x418661197fac1047)
+	h3, l3 = bits.Mul64(q, 0x553e5c414ca92619)
+	h4, l4 = bits.Mul64(q, 0xd6639cca70330870)
+	h5, l5 = bits.Mul64(q, 0xcb308db3b3c9d20e)
+	h6, l6 = bits.Mul64(q, 0x3fd4e6ae33c9fc07)
+	h7, l7 = bits.Mul64(q, 0xaadd9db8dbe9c48b)
+	l1, c = bits.Add64(l1, h0, 0)
+	l2, c = bits.Add64(l2, h1, c)
+	l3, c = bits.Add64(l3, h2, c)
+	l4, c = bits.Add64(l4, h3, c)
+	l5, c = bits.Add64(l5, h4, c)
+	l6, c = bits.Add64(l6, h5, c)
+	l7, c = bits.Add64(l7, h6, c)
+	h7 += c
+	_, c = bits.Add64(T0, l0, 0)
+	T0, c = bits.Add64(T1, l1, c)
+	T1, c = bits.Add64(T2, l2, c)
+	T2, c = bits.Add64(T3, l3, c)
+	T3, c = bits.Add64(T4, l4, c)
+	T4, c = bits.Add64(T5, l5, c)
+	T5, c = bits.Add64(T6, l6, c)
+	T6, c = bits.Add64(T7, l7, c)
+	T7, c = bits.Add64(un, h7, c)
+	un = c
+	q = T0 * 0xad49541f0f1b7027
+	h0, l0 = bits.Mul64(q, 0xb58796829ca90069)
+	h1, l1 = bits.Mul64(q, 0x1db1d381085ddadd)
+	h2, l2 = bits.Mul64(q, 0x418661197fac1047)
+	h3, l3 = bits.Mul64(q, 0x553e5c414ca92619)
+	h4, l4 = bits.Mul64(q, 0xd6639cca70330870)
+	h5, l5 = bits.Mul64(q, 0xcb308db3b3c9d20e)
+	h6, l6 = bits.Mul64(q, 0x3fd4e6ae33c9fc07)
+	h7, l7 = bits.Mul64(q, 0xaadd9db8dbe9c48b)
+	l1, c = bits.Add64(l1, h0, 0)
+	l2, c = bits.Add64(l2, h1, c)
+	l3, c = bits.Add64(l3, h2, c)
+	l4, c = bits.Add64(l4, h3, c)
+	l5, c = bits.Add64(l5, h4, c)
+	l6, c = bits.Add64(l6, h5, c)
+	l7, c = bits.Add64(l7, h6, c)
+	h7 += c
+	_, c = bits.Add64(T0, l0, 0)
+	T0, c = bits.Add64(T1, l1, c)
+	T1, c = bits.Add64(T2, l2, c)
+	T2, c = bits.Add64(T3, l3, c)
+	T3, c = bits.Add64(T4, l4, c)
+	T4, c = bits.Add64(T5, l5, c)
+	T5, c = bits.Add64(T6, l6, c)
+	T6, c = bits.Add64(T7, l7, c)
+	T7, c = bits.Add64(un, h7, c)
+	un = c
+	q = T0 * 0xad49541f0f1b7027
+	h0, l0 = bits.Mul64(q, 0xb58796829ca90069)
+	h1, l1 = bits.Mul64(q, 0x1db1d381085ddadd)
+	h2, l2 = bits.Mul64(q, 0x418661197fac1047)
+	h3, l3 = bits.Mul64(q, 0x553e5c414ca92619)
+	h4, l4 = bits.Mul64(q, 0xd6639cca70330870)
+	h5, l5 = bits.Mul64(q, 0xcb308db3b3c9d20e)
+	h6, l6 = bits.Mul64(q, 0x3fd4e6ae33c9fc07)
+	h7, l7 = bits.Mul64(q, 0xaadd9db8dbe9c48b)
+	l1, c = bits.Add64(l1, h0, 0)
+	l2, c = bits.Add64(l2, h1, c)
+	l3, c = bits.Add64(l3, h2, c)
+	l4, c = bits.Add64(l4, h3, c)
+	l5, c = bits.Add64(l5, h4, c)
+	l6, c = bits.Add64(l6, h5, c)
+	l7, c = bits.Add64(l7, h6, c)
+	h7 += c
+	_, c = bits.Add64(T0, l0, 0)
+	T0, c = bits.Add64(T1, l1, c)
+	T1, c = bits.Add64(T2, l2, c)
+	T2, c = bits.Add64(T3, l3, c)
+	T3, c = bits.Add64(T4, l4, c)
+	T4, c = bits.Add64(T5, l5, c)
+	T5, c = bits.Add64(T6, l6, c)
+	T6, c = bits.Add64(T7, l7, c)
+	T7, c = bits.Add64(un, h7, c)
+	un = c
+	q = T0 * 0xad49541f0f1b7027
+	h0, l0 = bits.Mul64(q, 0xb58796829ca90069)
+	h1, l1 = bits.Mul64(q, 0x1db1d381085ddadd)
+	h2, l2 = bits.Mul64(q, 0x418661197fac1047)
+	h3, l3 = bits.Mul64(q, 0x553e5c414ca92619)
+	h4, l4 = bits.Mul64(q, 0xd6639cca70330870)
+	h5, l5 = bits.Mul64(q, 0xcb308db3b3c9d20e)
+	h6, l6 = bits.Mul64(q, 0x3fd4e6ae33c9fc07)
+	h7, l7 = bits.Mul64(q, 0xaadd9db8dbe9c48b)
+	l1, c = bits.Add64(l1, h0, 0)
+	l2, c = bits.Add64(l2, h1, c)
+	l3, c = bits.Add64(l3, h2, c)
+	l4, c = bits.Add64(l4, h3, c)
+	l5, c = bits.Add64(l5, h4, c)
+	l6, c = bits.Add64(l6, h5, c)
+	l7, c = bits.Add64(l7, h6, c)
+	h7 += c
+	_, c = bits.Add64(T0, l0, 0)
+	T0, c = bits.Add64(T1, l1, c)
+	T1, c = bits.Add64(T2, l2, c)
+	T2, c = bits.Add64(T3, l3, c)
+	T3, c = bits.Add64(T4, l4, c)
+	T4, c = bits.Add64(T5, l5, c)
+	T5, c = bits.Add64(T6, l6, c)
+	T6, c = bits.Add64(T7, l7, c)
+	T7, c = bits.Add64(un, h7, c)
+	un = c
+	// add the high half
+	t0, c := bits.Add64(T0, T8, 0)
+	t1, c := bits.Add64(T1, T9, c)
+	t2, c := bits.Add64(T2, T10, c)
+	t3, c := bits.Add64(T3, T11, c)
+	t4, c := bits.Add64(T4, T12, c)
+	t5, c := bits.Add64(T5, T13, c)
+	t6, c := bits.Add64(T6, T14, c)
+	t7, c := bits.Add64(T7, T15, c)
+	top := un + c
+	// z = t - m unless that borrows (t < m); masked, no branch.
+	var b uint64
+	r0, b := bits.Sub64(t0, 0xb58796829ca90069, b)
+	r1, b := bits.Sub64(t1, 0x1db1d381085ddadd, b)
+	r2, b := bits.Sub64(t2, 0x418661197fac1047, b)
+	r3, b := bits.Sub64(t3, 0x553e5c414ca92619, b)
+	r4, b := bits.Sub64(t4, 0xd6639cca70330870, b)
+	r5, b := bits.Sub64(t5, 0xcb308db3b3c9d20e, b)
+	r6, b := bits.Sub64(t6, 0x3fd4e6ae33c9fc07, b)
+	r7, b := bits.Sub64(t7, 0xaadd9db8dbe9c48b, b)
+	_, b = bits.Sub64(top, 0, b)
+	mask := -b
+	z[0] = (t0 & mask) | (r0 &^ mask)
+	z[1] = (t1 & mask) | (r1 &^ mask)
+	z[2] = (t2 & mask) | (r2 &^ mask)
+	z[3] = (t3 & mask) | (r3 &^ mask)
+	z[4] = (t4 & mask) | (r4 &^ mask)
+	z[5] = (t5 & mask) | (r5 &^ mask)
+	z[6] = (t6 & mask) | (r6 &^ mask)
+	z[7] = (t7 & mask) | (r7 &^ mask)
+	return z
+}
+
 // Add sets z = x + y mod m and returns z.
 func (z *p512Scalar) Add(x, y *p512Scalar) *p512Scalar {
 	var c uint64
@@ -1267,9 +2106,6 @@ func (z *p512Scalar) Sub(x, y *p512Scalar) *p512Scalar {
 	z[7], c = bits.Add64(t7, 0xaadd9db8dbe9c48b&mask, c)
 	return z
 }
-
-// Square sets z = x² and returns z.
-func (z *p512Scalar) Square(x *p512Scalar) *p512Scalar { return z.Mul(x, x) }
 
 // Neg sets z = -x mod m and returns z.
 func (z *p512Scalar) Neg(x *p512Scalar) *p512Scalar {

@@ -213,6 +213,99 @@ func field(w *bytes.Buffer, T, what string, m *big.Int, n int) {
 	emitReduce(tv, fmt.Sprintf("t%d", n))
 	f("\treturn z\n}\n\n")
 
+	// Square.
+	f("// Square sets z = x²·R⁻¹ mod m and returns z. The product x² takes\n")
+	f("// n(n+1)/2 limb products (the cross terms once, doubled by a shift,\n")
+	f("// then the squares); its low half is Montgomery-reduced row by row\n")
+	f("// (u = (u + q·m)/2⁶⁴, n times, leaving u ≤ m) and the high half added:\n")
+	f("// (x² + Q·m)/R < 2m. Then the masked subtraction of Mul.\n")
+	f("func (z *%s) Square(x *%s) *%s {\n", T, T, T)
+	f("\tvar c, q uint64\n")
+	for j := 0; j < 2*n; j++ {
+		f("\tvar T%d uint64\n", j)
+	}
+	for j := 0; j < n; j++ {
+		f("\tvar h%d, l%d uint64\n", j, j)
+	}
+	f("\t_, _ = c, q\n")
+	// Cross terms, row i: x_i·x_j for j > i at positions i+j.
+	for i := 0; i < n-1; i++ {
+		f("\t// cross terms x[%d]·x[j], j > %d\n", i, i)
+		cnt := n - 1 - i
+		for k := 0; k < cnt; k++ {
+			f("\th%d, l%d = bits.Mul64(x[%d], x[%d])\n", k, k, i, i+1+k)
+		}
+		if cnt > 1 {
+			f("\tl1, c = bits.Add64(l1, h0, 0)\n")
+			for k := 2; k < cnt; k++ {
+				f("\tl%d, c = bits.Add64(l%d, h%d, c)\n", k, k, k-1)
+			}
+			f("\th%d += c\n", cnt-1)
+		}
+		// V = l0..l(cnt-1), h(cnt-1) at positions 2i+1 .. i+n
+		if i == 0 {
+			for k := 0; k < cnt; k++ {
+				f("\tT%d = l%d\n", 2*i+1+k, k)
+			}
+			f("\tT%d = h%d\n", i+n, cnt-1)
+		} else {
+			f("\tT%d, c = bits.Add64(T%d, l0, 0)\n", 2*i+1, 2*i+1)
+			for k := 1; k < cnt; k++ {
+				f("\tT%d, c = bits.Add64(T%d, l%d, c)\n", 2*i+1+k, 2*i+1+k, k)
+			}
+			f("\tT%d = h%d + c\n", i+n, cnt-1)
+		}
+	}
+	f("\t// double the cross terms\n")
+	f("\tT1, c = bits.Add64(T1, T1, 0)\n")
+	for k := 2; k < 2*n; k++ {
+		f("\tT%d, c = bits.Add64(T%d, T%d, c)\n", k, k, k)
+	}
+	f("\t// add the squares x[i]²\n")
+	// products in two halves to limit live values
+	for i := 0; i < n; i++ {
+		f("\th%d, l%d = bits.Mul64(x[%d], x[%d])\n", i, i, i, i)
+	}
+	f("\tT0, c = bits.Add64(T0, l0, 0)\n")
+	f("\tT1, c = bits.Add64(T1, h0, c)\n")
+	for i := 1; i < n; i++ {
+		f("\tT%d, c = bits.Add64(T%d, l%d, c)\n", 2*i, 2*i, i)
+		f("\tT%d, c = bits.Add64(T%d, h%d, c)\n", 2*i+1, 2*i+1, i)
+	}
+	// Montgomery reduction of the low half u = T0..T(n-1), u_n = Tn' (a fresh carry word).
+	f("\t// reduce the low half\n\tvar un uint64\n")
+	uv := func(j int) string {
+		if j == n {
+			return "un"
+		}
+		return fmt.Sprintf("T%d", j)
+	}
+	for i := 0; i < n; i++ {
+		f("\tq = T0 * 0x%016x\n", minv.Uint64())
+		for j := 0; j < n; j++ {
+			f("\th%d, l%d = bits.Mul64(q, 0x%016x)\n", j, j, ml[j])
+		}
+		f("\tl1, c = bits.Add64(l1, h0, 0)\n")
+		for j := 2; j < n; j++ {
+			f("\tl%d, c = bits.Add64(l%d, h%d, c)\n", j, j, j-1)
+		}
+		f("\th%d += c\n", n-1)
+		f("\t_, c = bits.Add64(T0, l0, 0)\n")
+		for j := 1; j < n; j++ {
+			f("\t%s, c = bits.Add64(%s, l%d, c)\n", uv(j-1), uv(j), j)
+		}
+		f("\t%s, c = bits.Add64(%s, h%d, c)\n", uv(n-1), uv(n), n-1)
+		f("\tun = c\n")
+	}
+	f("\t// add the high half\n")
+	f("\tt0, c := bits.Add64(T0, T%d, 0)\n", n)
+	for j := 1; j < n; j++ {
+		f("\tt%d, c := bits.Add64(T%d, T%d, c)\n", j, j, n+j)
+	}
+	f("\ttop := un + c\n")
+	emitReduce(tv, "top")
+	f("\treturn z\n}\n\n")
+
 	// Add.
 	f("// Add sets z = x + y mod m and returns z.\n")
 	f("func (z *%s) Add(x, y *%s) *%s {\n\tvar c uint64\n", T, T, T)
@@ -239,10 +332,7 @@ func field(w *bytes.Buffer, T, what string, m *big.Int, n int) {
 	w.WriteString(src)
 }
 
-const commonField = `// Square sets z = x² and returns z.
-func (z *TT) Square(x *TT) *TT { return z.Mul(x, x) }
-
-// Neg sets z = -x mod m and returns z.
+const commonField = `// Neg sets z = -x mod m and returns z.
 func (z *TT) Neg(x *TT) *TT {
 	var zero TT
 	return z.Sub(&zero, x)
