@@ -5,23 +5,27 @@
 //
 // # Arithmetic
 //
-// Field elements are fixed arrays of 4, 6 or 8 64-bit limbs in the
-// Montgomery domain, multiplied word by word (CIOS) with math/bits; the
-// code is generated per prime by gen_field.go (go generate) and has no
-// secret-dependent branch or memory index: reductions and selections go
-// through masks. Inversion is Fermat's x^(p-2) with a fixed window over
-// the public exponent. Points are projective (X:Y:Z) with the complete
-// addition and doubling formulas of Renes, Costello and Batina (EUROCRYPT
-// 2016), so the infinity, P+P and P+(-P) need no special case. They are
-// computed on the twist of RFC 5639 §3, y² = x³ - 3x + b·Z⁶, isomorphic to
-// the curve by (x, y) ↦ (x·Z², y·Z³) with a·Z⁴ = -3: there Algorithms 4,
-// 5 and 6 (a = -3) take 3 multiplications less per addition or doubling
-// than Algorithms 1-3 for a general a (14 and 13 instead of 17 and 16);
-// points cross the isomorphism only when decoded and encoded. Scalar multiplication uses a signed 4-bit fixed
-// window with constant-time table lookups; k·G uses a precomputed table
-// of j·16ⁱ·G (built on first use) and needs no doubling. math/big is used
-// only at the edge of the elliptic.Curve methods, to convert their
-// arguments.
+// Field elements (mod p, and mod n for ECDSA) are fixed arrays of 4, 6 or
+// 8 64-bit limbs in the Montgomery domain, multiplied word by word (CIOS)
+// and squared with math/bits; the code is generated per modulus by
+// gen_field.go (go generate) and has no secret-dependent branch or memory
+// index: reductions and selections go through masks (ct_test.go checks
+// this on the syntax tree). Inversion is Fermat's x^(m-2) with a fixed
+// window over the public exponent.
+//
+// Points are projective (X:Y:Z) with the complete addition and doubling
+// formulas of Renes, Costello and Batina (EUROCRYPT 2016), so the
+// infinity, P+P and P+(-P) need no special case. They are computed on the
+// twist of RFC 5639 §3, y² = x³ - 3x + b·Z⁶, isomorphic to the curve by
+// (x, y) ↦ (x·Z², y·Z³) with a·Z⁴ = -3: there Algorithms 4, 5 and 6
+// (a = -3) take 3 multiplications less per addition or doubling than
+// Algorithms 1-3 for a general a (14 and 13 instead of 17 and 16); points
+// cross the isomorphism only when decoded and encoded.
+//
+// k·P uses a signed 4-bit fixed window with constant-time table lookups;
+// k·G uses a table of j·16ⁱ·G (built on first use) and needs no doubling.
+// math/big is used only at the edge of the elliptic.Curve methods, to
+// convert their arguments.
 //
 // # API
 //
@@ -44,6 +48,8 @@
 //     interchangeable with crypto/ecdsa's signatures. The nonce is hedged:
 //     HMAC-SHA-512 keyed with 32 random bytes over the key and the digest.
 package brainpool
+
+//go:generate go run gen_field.go
 
 import (
 	"crypto/elliptic"
