@@ -176,6 +176,75 @@ func (q *p512Point) double(p *p512Point) *p512Point {
 	return q
 }
 
+// p512Jacobian is a point of the twist in Jacobian coordinates (X:Y:Z),
+// x_t = X/Z², y_t = Y/Z³, with the point at infinity as (1:1:0). The
+// scalar-multiplication loop doubles in these coordinates, where a
+// doubling costs 3M + 5S instead of Algorithm 6's 8M + 3S + 2m_b, and
+// converts once per window to and from the projective coordinates of the
+// complete addition (3 multiplications each way): 52 multiplications per
+// 4-bit window instead of 66.
+//
+// The doubling is exception-free, so nothing is lost in completeness: a
+// prime-order curve has no point of order 2 (Y = 0), so the formula is
+// right for every finite point, and (1:1:0) doubles to (1:1:0).
+type p512Jacobian struct{ x, y, z p512Element }
+
+// fromProjective sets j = (X·Z : Y·Z² : Z), the same point as (X:Y:Z),
+// or (1:1:0) for the infinity (selected with a mask).
+func (j *p512Jacobian) fromProjective(p *p512Point) {
+	var zz p512Element
+	zz.Square(&p.z)
+	j.x.Mul(&p.x, &p.z)
+	j.y.Mul(&p.y, &zz)
+	j.z = p.z
+	inf := p.z.IsZero()
+	j.x.Select(&p512ElementOne, &j.x, inf)
+	j.y.Select(&p512ElementOne, &j.y, inf)
+}
+
+// toProjective sets p = (X·Z : Y : Z³), the same point as j; (1:1:0)
+// becomes (0:1:0).
+func (j *p512Jacobian) toProjective(p *p512Point) {
+	var zz p512Element
+	zz.Square(&j.z)
+	p.x.Mul(&j.x, &j.z)
+	p.y = j.y
+	p.z.Mul(&zz, &j.z)
+}
+
+// double sets j = 2·j with dbl-2001-b (Bernstein, Explicit-Formulas
+// Database, Jacobian coordinates with a = -3): the affine doubling
+// λ = (3x² + a)/2y with M = 3(X - Z²)(X + Z²) = 3X² + aZ⁴, S = 4XY²:
+// X3 = M² - 2S, Y3 = M(S - X3) - 8Y⁴, Z3 = 2YZ = (Y + Z)² - Y² - Z².
+func (j *p512Jacobian) double() {
+	var delta, gamma, beta, alpha, t, x3, y3, z3 p512Element
+	delta.Square(&j.z)      // δ = Z²
+	gamma.Square(&j.y)      // γ = Y²
+	beta.Mul(&j.x, &gamma)  // β = X·γ
+	t.Sub(&j.x, &delta)     // X - δ
+	alpha.Add(&j.x, &delta) // X + δ
+	alpha.Mul(&alpha, &t)   // (X - δ)(X + δ)
+	t.Add(&alpha, &alpha)   //
+	alpha.Add(&alpha, &t)   // α = 3(X - δ)(X + δ)
+	beta.Add(&beta, &beta)  //
+	beta.Add(&beta, &beta)  // 4β
+	x3.Square(&alpha)       // α²
+	t.Add(&beta, &beta)     // 8β
+	x3.Sub(&x3, &t)         // X3 = α² - 8β
+	z3.Add(&j.y, &j.z)      // Y + Z
+	z3.Square(&z3)          // (Y + Z)²
+	z3.Sub(&z3, &gamma)     //
+	z3.Sub(&z3, &delta)     // Z3 = (Y + Z)² - γ - δ
+	y3.Sub(&beta, &x3)      // 4β - X3
+	y3.Mul(&alpha, &y3)     // α(4β - X3)
+	gamma.Square(&gamma)    // γ²
+	gamma.Add(&gamma, &gamma)
+	gamma.Add(&gamma, &gamma)
+	gamma.Add(&gamma, &gamma) // 8γ²
+	y3.Sub(&y3, &gamma)       // Y3 = α(4β - X3) - 8γ²
+	j.x, j.y, j.z = x3, y3, z3
+}
+
 // selectPoint sets q = a if cond is 1, b if cond is 0, with masks.
 func (q *p512Point) selectPoint(a, b *p512Point, cond uint64) *p512Point {
 	q.x.Select(&a.x, &b.x, cond)
@@ -230,7 +299,8 @@ func (t *p512Table) lookup(q *p512Point, mag, neg uint8) {
 // scalarMult sets q = k·p, k a big-endian integer of p512Bytes bytes (any
 // value, n and more included: the group law is complete). Fixed signed
 // 4-bit window: 7 group operations for the table, then per digit four
-// doublings and one addition of a table entry fetched in constant time.
+// doublings (in Jacobian coordinates, see p512Jacobian) and one complete
+// addition of a table entry fetched in constant time.
 func (q *p512Point) scalarMult(p *p512Point, k *[p512Bytes]byte) *p512Point {
 	var table p512Table
 	table.init(p)
@@ -239,11 +309,14 @@ func (q *p512Point) scalarMult(p *p512Point, k *[p512Bytes]byte) *p512Point {
 	var acc, t p512Point
 	top := len(mags) - 1
 	table.lookup(&acc, mags[top], negs[top])
+	var jac p512Jacobian
 	for i := top - 1; i >= 0; i-- {
-		acc.double(&acc)
-		acc.double(&acc)
-		acc.double(&acc)
-		acc.double(&acc)
+		jac.fromProjective(&acc)
+		jac.double()
+		jac.double()
+		jac.double()
+		jac.double()
+		jac.toProjective(&acc)
 		table.lookup(&t, mags[i], negs[i])
 		acc.add(&acc, &t)
 	}
