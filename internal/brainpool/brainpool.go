@@ -23,7 +23,11 @@
 // cross the isomorphism only when decoded and encoded.
 //
 // k·P uses a signed 4-bit fixed window with constant-time table lookups;
-// k·G uses a table of j·16ⁱ·G (built on first use) and needs no doubling.
+// its four doublings per window run in Jacobian coordinates (dbl-2001-b,
+// 3M + 5S, exception-free since a prime-order curve has no point of
+// order 2), converted to and from projective coordinates around each
+// complete addition. k·G uses a table of j·16ⁱ·G (built on first use) and
+// needs no doubling.
 // math/big is used only at the edge of the elliptic.Curve methods, to
 // convert their arguments.
 //
