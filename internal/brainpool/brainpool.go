@@ -1,14 +1,59 @@
 // Package brainpool implements the RFC 5639 "r1" elliptic curves
-// brainpoolP256r1, brainpoolP384r1 and brainpoolP512r1 as elliptic.Curve
-// values, which Go's standard library lacks. Passports and ID cards use
-// them for PACE, Chip Authentication and Document Signer keys.
+// brainpoolP256r1, brainpoolP384r1 and brainpoolP512r1, which Go's
+// standard library lacks. Passports and ID cards use them for PACE, Chip
+// Authentication and Document Signer keys.
 //
-// The arithmetic is general short Weierstrass (a ≠ -3) on math/big in
-// Jacobian coordinates. It is not constant-time: it serves a terminal, an
-// emulated chip and test PKIs, never a long-lived secret key on a server.
-// crypto/ecdsa signs and verifies with these curves through its generic
-// path for custom curves.
+// # Arithmetic
+//
+// Field elements (mod p, and mod n for ECDSA) are fixed arrays of 4, 6 or
+// 8 64-bit limbs in the Montgomery domain, multiplied word by word (CIOS)
+// and squared with math/bits; the code is generated per modulus by
+// gen_field.go (go generate) and has no secret-dependent branch or memory
+// index: reductions and selections go through masks (ct_test.go checks
+// this on the syntax tree). Inversion is Fermat's x^(m-2) with a fixed
+// window over the public exponent.
+//
+// Points are projective (X:Y:Z) with the complete addition and doubling
+// formulas of Renes, Costello and Batina (EUROCRYPT 2016), so the
+// infinity, P+P and P+(-P) need no special case. They are computed on the
+// twist of RFC 5639 §3, y² = x³ - 3x + b·Z⁶, isomorphic to the curve by
+// (x, y) ↦ (x·Z², y·Z³) with a·Z⁴ = -3: there Algorithms 4, 5 and 6
+// (a = -3) take 3 multiplications less per addition or doubling than
+// Algorithms 1-3 for a general a (14 and 13 instead of 17 and 16); points
+// cross the isomorphism only when decoded and encoded.
+//
+// k·P uses a signed 4-bit fixed window with constant-time table lookups;
+// its four doublings per window run in Jacobian coordinates (dbl-2001-b,
+// 3M + 5S, exception-free since a prime-order curve has no point of
+// order 2), converted to and from projective coordinates around each
+// complete addition. k·G uses a table of j·16ⁱ·G (built on first use) and
+// needs no doubling.
+// math/big is used only at the edge of the elliptic.Curve methods, to
+// convert their arguments.
+//
+// # API
+//
+// P256r1, P384r1 and P512r1 return elliptic.Curve values (with
+// Curve.A, ByOID, OID): crypto/ecdsa signs and verifies with them through
+// its generic path for custom curves, and their IsOnCurve, Add, Double,
+// ScalarMult and ScalarBaseMult run on the arithmetic above. The
+// protocols use the byte functions, on uncompressed points 04||X||Y and
+// big-endian scalars of at most the curve size:
+//
+//   - ScalarMult(c, point, k) and ScalarBaseMult(c, k): k·P and k·G; the
+//     point must lie on the curve, a result at infinity is an error;
+//   - ECDH(c, priv, peer): the x-coordinate of priv·peer (Chip
+//     Authentication, PACE key agreement), 1 ≤ priv < n;
+//   - MapGenerator(c, s, H): G' = s·G + H, the PACE Generic Mapping of
+//     ICAO Doc 9303-11 §4.4.3.3.1;
+//   - GenerateKey(c, rand): a key pair (priv, 04||X||Y);
+//   - Sign(rand, c, priv, digest) and Verify(c, pub, digest, r, s):
+//     ECDSA of SEC 1 v2 §4.1.3/§4.1.4 with r, s of the curve size,
+//     interchangeable with crypto/ecdsa's signatures. The nonce is hedged:
+//     HMAC-SHA-512 keyed with 32 random bytes over the key and the digest.
 package brainpool
+
+//go:generate go run gen_field.go
 
 import (
 	"crypto/elliptic"
@@ -21,6 +66,24 @@ import (
 type Curve struct {
 	params *elliptic.CurveParams
 	a      *big.Int
+	ops    curveOps
+}
+
+// curveOps is the fixed-limb arithmetic of one curve (point_p256.go and
+// its generated copies), at the byte level: points are 04||X||Y with
+// coordinates below p, or nil for the infinity (and for an undecodable
+// input); scalars are exactly size() big-endian bytes.
+type curveOps interface {
+	size() int
+	onCurve(pt []byte) bool
+	add(p1, p2 []byte) []byte
+	double(pt []byte) []byte
+	mult(pt, k []byte) []byte
+	baseMult(k []byte) []byte
+	baseMultAdd(k, pt []byte) []byte
+	validScalar(k []byte) bool
+	sign(d, e, k []byte) (r, s []byte)
+	verify(pt, e, r, s []byte) bool
 }
 
 // OIDs of RFC 5639 §4.1 (ecStdCurvesAndGeneration 1.3.36.3.3.2.8.1.1).
@@ -43,8 +106,8 @@ func hexInt(s string) *big.Int {
 	return n
 }
 
-func newCurve(name string, bits int, p, a, b, x, y, n string) *Curve {
-	return &Curve{
+func newCurve(ops curveOps, name string, bits int, p, a, b, x, y, n string) *Curve {
+	return &Curve{ops: ops,
 		params: &elliptic.CurveParams{
 			Name: name, BitSize: bits,
 			P: hexInt(p), B: hexInt(b), Gx: hexInt(x), Gy: hexInt(y), N: hexInt(n),
@@ -55,21 +118,21 @@ func newCurve(name string, bits int, p, a, b, x, y, n string) *Curve {
 
 // Domain parameters from RFC 5639 §3.4, §3.6 and §3.7.
 func initCurves() {
-	p256r1 = newCurve("brainpoolP256r1", 256,
+	p256r1 = newCurve(p256Ops{}, "brainpoolP256r1", 256,
 		"A9FB57DBA1EEA9BC3E660A909D838D726E3BF623D52620282013481D1F6E5377",
 		"7D5A0975FC2C3057EEF67530417AFFE7FB8055C126DC5C6CE94A4B44F330B5D9",
 		"26DC5C6CE94A4B44F330B5D9BBD77CBF958416295CF7E1CE6BCCDC18FF8C07B6",
 		"8BD2AEB9CB7E57CB2C4B482FFC81B7AFB9DE27E1E3BD23C23A4453BD9ACE3262",
 		"547EF835C3DAC4FD97F8461A14611DC9C27745132DED8E545C1D54C72F046997",
 		"A9FB57DBA1EEA9BC3E660A909D838D718C397AA3B561A6F7901E0E82974856A7")
-	p384r1 = newCurve("brainpoolP384r1", 384,
+	p384r1 = newCurve(p384Ops{}, "brainpoolP384r1", 384,
 		"8CB91E82A3386D280F5D6F7E50E641DF152F7109ED5456B412B1DA197FB71123ACD3A729901D1A71874700133107EC53",
 		"7BC382C63D8C150C3C72080ACE05AFA0C2BEA28E4FB22787139165EFBA91F90F8AA5814A503AD4EB04A8C7DD22CE2826",
 		"04A8C7DD22CE28268B39B55416F0447C2FB77DE107DCD2A62E880EA53EEB62D57CB4390295DBC9943AB78696FA504C11",
 		"1D1C64F068CF45FFA2A63A81B7C13F6B8847A3E77EF14FE3DB7FCAFE0CBD10E8E826E03436D646AAEF87B2E247D4AF1E",
 		"8ABE1D7520F9C2A45CB1EB8E95CFD55262B70B29FEEC5864E19C054FF99129280E4646217791811142820341263C5315",
 		"8CB91E82A3386D280F5D6F7E50E641DF152F7109ED5456B31F166E6CAC0425A7CF3AB6AF6B7FC3103B883202E9046565")
-	p512r1 = newCurve("brainpoolP512r1", 512,
+	p512r1 = newCurve(p512Ops{}, "brainpoolP512r1", 512,
 		"AADD9DB8DBE9C48B3FD4E6AE33C9FC07CB308DB3B3C9D20ED6639CCA703308717D4D9B009BC66842AECDA12AE6A380E62881FF2F2D82C68528AA6056583A48F3",
 		"7830A3318B603B89E2327145AC234CC594CBDD8D3DF91610A83441CAEA9863BC2DED5D5AA8253AA10A2EF1C98B9AC8B57F1117A72BF2C7B9E7C1AC4D77FC94CA",
 		"3DF91610A83441CAEA9863BC2DED5D5AA8253AA10A2EF1C98B9AC8B57F1117A72BF2C7B9E7C1AC4D77FC94CADC083E67984050B75EBAE5DD2809BD638016F723",
@@ -127,175 +190,68 @@ func (c *Curve) IsOnCurve(x, y *big.Int) bool {
 	if x.Sign() < 0 || x.Cmp(p) >= 0 || y.Sign() < 0 || y.Cmp(p) >= 0 {
 		return false
 	}
-	lhs := new(big.Int).Mul(y, y)
-	lhs.Mod(lhs, p)
-	rhs := new(big.Int).Mul(x, x)
-	rhs.Add(rhs, c.a)
-	rhs.Mul(rhs, x)
-	rhs.Add(rhs, c.params.B)
-	rhs.Mod(rhs, p)
-	return lhs.Cmp(rhs) == 0
+	return c.ops.onCurve(c.encode(x, y))
 }
 
-// jacobian is a point (X/Z², Y/Z³); Z = 0 is the point at infinity.
-type jacobian struct{ x, y, z *big.Int }
-
-func (c *Curve) toJacobian(x, y *big.Int) jacobian {
+// encode turns elliptic.Curve coordinates into 04||X||Y, (0, 0) into nil
+// (the infinity). Coordinates outside [0, p) are reduced mod p: such
+// points are not on the curve and the result is as meaningless as the
+// input, but nothing panics.
+func (c *Curve) encode(x, y *big.Int) []byte {
 	if x.Sign() == 0 && y.Sign() == 0 {
-		return jacobian{new(big.Int), new(big.Int), new(big.Int)}
+		return nil
 	}
-	return jacobian{new(big.Int).Set(x), new(big.Int).Set(y), big.NewInt(1)}
+	p := c.params.P
+	size := c.ops.size()
+	out := make([]byte, 1+2*size)
+	out[0] = 4
+	for i, v := range []*big.Int{x, y} {
+		if v.Sign() < 0 || v.Cmp(p) >= 0 {
+			v = new(big.Int).Mod(v, p)
+		}
+		v.FillBytes(out[1+i*size : 1+(i+1)*size])
+	}
+	return out
 }
 
-// affine converts back; the point at infinity becomes (0, 0) as
+// decode is the inverse of encode: nil (the infinity) becomes (0, 0) as
 // crypto/elliptic expects.
-func (c *Curve) affine(j jacobian) (*big.Int, *big.Int) {
-	if j.z.Sign() == 0 {
+func (c *Curve) decode(pt []byte) (*big.Int, *big.Int) {
+	if pt == nil {
 		return new(big.Int), new(big.Int)
 	}
-	p := c.params.P
-	zinv := new(big.Int).ModInverse(j.z, p)
-	zinv2 := new(big.Int).Mul(zinv, zinv)
-	zinv2.Mod(zinv2, p)
-	x := new(big.Int).Mul(j.x, zinv2)
-	x.Mod(x, p)
-	zinv3 := zinv2.Mul(zinv2, zinv)
-	zinv3.Mod(zinv3, p)
-	y := new(big.Int).Mul(j.y, zinv3)
-	y.Mod(y, p)
-	return x, y
+	size := c.ops.size()
+	return new(big.Int).SetBytes(pt[1 : 1+size]), new(big.Int).SetBytes(pt[1+size:])
 }
 
-// double uses dbl-2007-bl (general a), from the Explicit-Formulas Database.
-func (c *Curve) double(q jacobian) jacobian {
-	p := c.params.P
-	if q.z.Sign() == 0 || q.y.Sign() == 0 {
-		return jacobian{new(big.Int), new(big.Int), new(big.Int)}
+// scalar pads k to the curve size; a longer k is reduced mod n first
+// (math/big, as at this edge the caller's k is a big.Int's bytes anyway).
+func (c *Curve) scalar(k []byte) []byte {
+	size := c.ops.size()
+	if len(k) > size {
+		k = new(big.Int).Mod(new(big.Int).SetBytes(k), c.params.N).Bytes()
 	}
-	mod := func(v *big.Int) *big.Int { return v.Mod(v, p) }
-	xx := mod(new(big.Int).Mul(q.x, q.x))
-	yy := mod(new(big.Int).Mul(q.y, q.y))
-	yyyy := mod(new(big.Int).Mul(yy, yy))
-	zz := mod(new(big.Int).Mul(q.z, q.z))
-	// S = 2((X+YY)² - XX - YYYY)
-	s := new(big.Int).Add(q.x, yy)
-	s.Mul(s, s)
-	s.Sub(s, xx)
-	s.Sub(s, yyyy)
-	s.Lsh(s, 1)
-	mod(s)
-	// M = 3XX + a·ZZ²
-	m := new(big.Int).Mul(zz, zz)
-	m.Mul(m, c.a)
-	m.Add(m, new(big.Int).Mul(xx, big.NewInt(3)))
-	mod(m)
-	// X3 = M² - 2S
-	x3 := new(big.Int).Mul(m, m)
-	x3.Sub(x3, new(big.Int).Lsh(s, 1))
-	mod(x3)
-	// Y3 = M(S - X3) - 8YYYY
-	y3 := new(big.Int).Sub(s, x3)
-	y3.Mul(y3, m)
-	y3.Sub(y3, new(big.Int).Lsh(yyyy, 3))
-	mod(y3)
-	// Z3 = (Y+Z)² - YY - ZZ
-	z3 := new(big.Int).Add(q.y, q.z)
-	z3.Mul(z3, z3)
-	z3.Sub(z3, yy)
-	z3.Sub(z3, zz)
-	mod(z3)
-	return jacobian{x3, y3, z3}
-}
-
-// add uses add-2007-bl, falling back to doubling for equal points.
-func (c *Curve) add(a, b jacobian) jacobian {
-	if a.z.Sign() == 0 {
-		return b
-	}
-	if b.z.Sign() == 0 {
-		return a
-	}
-	p := c.params.P
-	mod := func(v *big.Int) *big.Int { return v.Mod(v, p) }
-	z1z1 := mod(new(big.Int).Mul(a.z, a.z))
-	z2z2 := mod(new(big.Int).Mul(b.z, b.z))
-	u1 := mod(new(big.Int).Mul(a.x, z2z2))
-	u2 := mod(new(big.Int).Mul(b.x, z1z1))
-	s1 := new(big.Int).Mul(a.y, b.z)
-	s1 = mod(s1.Mul(s1, z2z2))
-	s2 := new(big.Int).Mul(b.y, a.z)
-	s2 = mod(s2.Mul(s2, z1z1))
-	h := mod(new(big.Int).Sub(u2, u1))
-	r := mod(new(big.Int).Sub(s2, s1))
-	if h.Sign() == 0 {
-		if r.Sign() == 0 {
-			return c.double(a)
-		}
-		return jacobian{new(big.Int), new(big.Int), new(big.Int)}
-	}
-	r.Lsh(r, 1)
-	mod(r)
-	i := new(big.Int).Lsh(h, 1)
-	i = mod(i.Mul(i, i))
-	j := mod(new(big.Int).Mul(h, i))
-	v := mod(new(big.Int).Mul(u1, i))
-	x3 := new(big.Int).Mul(r, r)
-	x3.Sub(x3, j)
-	x3.Sub(x3, new(big.Int).Lsh(v, 1))
-	mod(x3)
-	y3 := new(big.Int).Sub(v, x3)
-	y3.Mul(y3, r)
-	t := new(big.Int).Mul(s1, j)
-	y3.Sub(y3, t.Lsh(t, 1))
-	mod(y3)
-	z3 := new(big.Int).Add(a.z, b.z)
-	z3.Mul(z3, z3)
-	z3.Sub(z3, z1z1)
-	z3.Sub(z3, z2z2)
-	z3.Mul(z3, h)
-	mod(z3)
-	return jacobian{x3, y3, z3}
+	out := make([]byte, size)
+	copy(out[size-len(k):], k)
+	return out
 }
 
 // Add returns the sum of two points.
 func (c *Curve) Add(x1, y1, x2, y2 *big.Int) (*big.Int, *big.Int) {
-	return c.affine(c.add(c.toJacobian(x1, y1), c.toJacobian(x2, y2)))
+	return c.decode(c.ops.add(c.encode(x1, y1), c.encode(x2, y2)))
 }
 
 // Double returns 2·(x, y).
 func (c *Curve) Double(x1, y1 *big.Int) (*big.Int, *big.Int) {
-	return c.affine(c.double(c.toJacobian(x1, y1)))
+	return c.decode(c.ops.double(c.encode(x1, y1)))
 }
 
-// ScalarMult returns k·(x, y), k a big-endian integer. It uses a 4-bit
-// fixed window: 14 additions to tabulate 1·P…15·P, then per 4 bits of k
-// four doublings and at most one addition (instead of one addition per set
-// bit), which saves about a third of the work on 256-bit scalars.
+// ScalarMult returns k·(x, y), k a big-endian integer.
 func (c *Curve) ScalarMult(x1, y1 *big.Int, k []byte) (*big.Int, *big.Int) {
-	var table [16]jacobian
-	table[1] = c.toJacobian(x1, y1)
-	for i := 2; i < 16; i++ {
-		if i%2 == 0 {
-			table[i] = c.double(table[i/2])
-		} else {
-			table[i] = c.add(table[i-1], table[1])
-		}
-	}
-	acc := jacobian{new(big.Int), new(big.Int), new(big.Int)}
-	for _, byt := range k {
-		for _, nib := range [2]byte{byt >> 4, byt & 0x0F} {
-			for range 4 {
-				acc = c.double(acc)
-			}
-			if nib != 0 {
-				acc = c.add(acc, table[nib])
-			}
-		}
-	}
-	return c.affine(acc)
+	return c.decode(c.ops.mult(c.encode(x1, y1), c.scalar(k)))
 }
 
 // ScalarBaseMult returns k·G.
 func (c *Curve) ScalarBaseMult(k []byte) (*big.Int, *big.Int) {
-	return c.ScalarMult(c.params.Gx, c.params.Gy, k)
+	return c.decode(c.ops.baseMult(c.scalar(k)))
 }

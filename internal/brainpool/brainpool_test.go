@@ -176,14 +176,3 @@ func leftPad(n *big.Int, size int) string {
 	}
 	return string(out)
 }
-
-func BenchmarkScalarBaseMult(b *testing.B) {
-	for _, c := range curves() {
-		k, _ := rand.Int(rand.Reader, c.Params().N)
-		b.Run(c.Params().Name, func(b *testing.B) {
-			for b.Loop() {
-				c.ScalarBaseMult(k.Bytes())
-			}
-		})
-	}
-}
