@@ -91,7 +91,7 @@ func TestNamesEqual(t *testing.T) {
 		t.Error("multi-valued RDN in another order")
 	}
 	// Values cannot smuggle a separator to merge AVAs.
-	smuggle := name([]ava{us(oidCN, "x" + "15:2.5.4.10=s:y")})
+	smuggle := name([]ava{us(oidCN, "x"+"15:2.5.4.10=s:y")})
 	if NamesEqual(smuggle, name([]ava{us(oidCN, "x"), us(oidO, "y")})) {
 		t.Error("separator smuggled")
 	}
