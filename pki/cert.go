@@ -9,6 +9,7 @@ package pki
 import (
 	"bytes"
 	"crypto"
+	"crypto/ecdsa"
 	"crypto/sha1"
 	"crypto/x509"
 	"crypto/x509/pkix"
@@ -504,6 +505,12 @@ type Template struct {
 	// §4.2.1.2 method 1).
 	SubjectKeyID  []byte
 	DocumentTypes []string // ICAO document type list, e.g. ["ID"]
+	// ExplicitECParameters writes an EC key with explicit domain
+	// parameters (MarshalPublicKeyExplicit) instead of its curve OID.
+	ExplicitECParameters bool
+	// ExtraExtensions are appended after the extensions made from the
+	// fields above (none may repeat one of them, RFC 5280 §4.2).
+	ExtraExtensions []pkix.Extension
 }
 
 // SigningParams pick the hash and RSA scheme of a signature.
@@ -515,10 +522,26 @@ type SigningParams struct {
 // CreateCertificate issues a certificate for pub from tmpl, signed by
 // signer on behalf of issuer (nil: self-signed, issuer = subject).
 func CreateCertificate(tmpl *Template, issuer *Certificate, pub crypto.PublicKey, signer crypto.Signer, p SigningParams) ([]byte, error) {
-	spki, err := MarshalPublicKey(pub)
+	var spki []byte
+	var err error
+	if tmpl.ExplicitECParameters {
+		k, ok := pub.(*ecdsa.PublicKey)
+		if !ok {
+			return nil, fmt.Errorf("%w: explicit parameters need an EC key, not %T", ErrUnsupportedKey, pub)
+		}
+		spki, err = MarshalPublicKeyExplicit(k)
+	} else {
+		spki, err = MarshalPublicKey(pub)
+	}
 	if err != nil {
 		return nil, err
 	}
+	return createCertificate(tmpl, issuer, spki, signer, p)
+}
+
+// createCertificate is CreateCertificate with the SubjectPublicKeyInfo
+// given as DER.
+func createCertificate(tmpl *Template, issuer *Certificate, spki []byte, signer crypto.Signer, p SigningParams) ([]byte, error) {
 	subject, err := MarshalName(tmpl.Subject)
 	if err != nil {
 		return nil, err
@@ -576,6 +599,7 @@ func CreateCertificate(tmpl *Template, issuer *Certificate, pub crypto.PublicKey
 			})
 		})
 	}
+	exts = append(exts, tmpl.ExtraExtensions...)
 	var tb cryptobyte.Builder
 	tb.AddASN1(cbasn1.SEQUENCE, func(b *cryptobyte.Builder) {
 		b.AddASN1(cbasn1.Tag(0).Constructed().ContextSpecific(), func(b *cryptobyte.Builder) { b.AddASN1Int64(2) })

@@ -325,6 +325,12 @@ func (b *chainBuilder) extend(chain []*Certificate) ([]*Certificate, error) {
 		if b.selfSigned(ca) {
 			return append(chain[:len(chain):len(chain)], ca), nil
 		}
+		if NamesEqual(ca.RawIssuer, ca.RawSubject) && ca.AuthorityKeyID != nil && bytes.Equal(ca.AuthorityKeyID, ca.SubjectKeyID) {
+			// Issued by itself, with its own key, yet its signature does
+			// not verify: a broken (or tampered) root, not a link.
+			lastErr = &ChainError{Issuer: ca.Subject.String(), Err: fmt.Errorf("the CSCA's self-signature does not verify: %w", b.signed(ca, ca))}
+			continue
+		}
 		links = append(links, ca)
 	}
 	for _, ca := range links {

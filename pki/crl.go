@@ -284,7 +284,8 @@ func VerifyCRLSignedBy(crl *CRL, cscas []*Certificate) (*Certificate, error) {
 	return nil, &CRLError{Issuer: crl.Issuer.String(), Err: fmt.Errorf("%w (issuer %s, key id %X)", ErrCRLIssuerUnknown, crl.Issuer, crl.AuthorityKeyID)}
 }
 
-// CreateCRL issues a v2 CRL for issuer listing revoked.
+// CreateCRL issues a v2 CRL for issuer listing revoked. A zero
+// nextUpdate leaves it out (for tests: RFC 5280 §5.1.2.5 requires it).
 func CreateCRL(issuer *Certificate, signer crypto.Signer, revoked []RevokedCertificate, number *big.Int, thisUpdate, nextUpdate time.Time, p SigningParams) ([]byte, error) {
 	if issuer == nil || signer == nil {
 		return nil, errors.New("a CRL needs its issuer certificate and key")
@@ -299,7 +300,9 @@ func CreateCRL(issuer *Certificate, signer crypto.Signer, revoked []RevokedCerti
 		sigAlg.Marshal(b)
 		b.AddBytes(issuer.RawSubject)
 		addTime(b, thisUpdate)
-		addTime(b, nextUpdate)
+		if !nextUpdate.IsZero() {
+			addTime(b, nextUpdate)
+		}
 		if len(revoked) > 0 {
 			b.AddASN1(cbasn1.SEQUENCE, func(b *cryptobyte.Builder) {
 				for _, r := range revoked {
