@@ -233,7 +233,7 @@ const maxChainDepth = 8
 // a CSCA). When the chain is sound but a certificate of it is outside its
 // validity period at time at, the chain is returned with a
 // *ValidityError, so that a caller can report the dates apart from the
-// chain.
+// chain. A cert that is itself in store is its own chain.
 func VerifyChain(cert *Certificate, store []*Certificate, at time.Time) ([]*Certificate, error) {
 	chain, err := buildChain(cert, store, at)
 	if err != nil {
@@ -250,6 +250,12 @@ func VerifyChain(cert *Certificate, store []*Certificate, at time.Time) ([]*Cert
 func buildChain(cert *Certificate, store []*Certificate, at time.Time) ([]*Certificate, error) {
 	if len(cert.UnhandledCritical) > 0 {
 		return nil, &CriticalExtensionError{Subject: cert.Subject.String(), OIDs: cert.UnhandledCritical}
+	}
+	for _, c := range store {
+		if c.Equal(cert) {
+			// A trusted certificate vouches for itself.
+			return []*Certificate{c}, nil
+		}
 	}
 	b := &chainBuilder{store: store, at: at, sigs: map[[2]*Certificate]error{}}
 	return b.extend([]*Certificate{cert})
@@ -361,6 +367,9 @@ func FindIssuer(cert *Certificate, cscas []*Certificate) (*Certificate, error) {
 	chain, err := buildChain(cert, cscas, time.Now())
 	if err != nil {
 		return nil, err
+	}
+	if len(chain) == 1 { // cert is a trusted CSCA itself
+		return chain[0], nil
 	}
 	return chain[1], nil
 }
