@@ -343,6 +343,36 @@ func LoadCertificates(path string) ([]*Certificate, error) {
 	return ParseCertificates(b)
 }
 
+// ErrNotOneCertificate is returned by LoadCertificate and
+// ParseCertificatePEMOrDER for input holding no certificate or several.
+var ErrNotOneCertificate = errors.New("expected exactly one certificate")
+
+// LoadCertificate reads a file holding exactly one certificate, PEM (a
+// CERTIFICATE block) or DER.
+func LoadCertificate(path string) (*Certificate, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return nil, err
+	}
+	c, err := ParseCertificatePEMOrDER(b)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	return c, nil
+}
+
+// ParseCertificatePEMOrDER reads exactly one certificate, PEM or DER.
+func ParseCertificatePEMOrDER(b []byte) (*Certificate, error) {
+	certs, err := ParseCertificates(b)
+	if err != nil {
+		return nil, err
+	}
+	if len(certs) != 1 {
+		return nil, fmt.Errorf("%w, found %d", ErrNotOneCertificate, len(certs))
+	}
+	return certs[0], nil
+}
+
 // ParseCertificates reads PEM (several blocks) or one DER certificate.
 func ParseCertificates(b []byte) ([]*Certificate, error) {
 	out, err := parsePEMOrDER(b, "CERTIFICATE", ParseCertificate)

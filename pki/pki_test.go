@@ -232,24 +232,6 @@ func TestChainChecks(t *testing.T) {
 	}
 }
 
-func FuzzParseCertificate(f *testing.F) {
-	p, err := NewTestPKI("ecdsa-p256", testNow)
-	if err != nil {
-		f.Fatal(err)
-	}
-	f.Add(p.DS.Raw)
-	f.Add(p.CRL.Raw)
-	f.Fuzz(func(t *testing.T, b []byte) {
-		if c, err := ParseCertificate(b); err == nil {
-			_ = c.CheckSignatureFrom(c)
-		}
-		if c, err := ParseCRL(b); err == nil {
-			_ = c.CheckSignatureFrom(p.CSCA)
-		}
-		_, _ = ParseMasterList(b)
-	})
-}
-
 func TestParsePublicKeyExplicitParams(t *testing.T) {
 	dir := t.TempDir()
 	key := filepath.Join(dir, "k.pem")
