@@ -4,6 +4,17 @@
 // crypto/x509 refuses) work like NIST and RSA ones; the CSCA master list;
 // the checks of a DS certificate against trusted CSCAs (chain, validity,
 // revocation); a test PKI generator; and key and certificate loading.
+//
+// Lenient where the world is, strict where security is: the parsers
+// accept what real CSCAs, Document Signers and master lists contain (BER
+// booleans, loosely encoded non-critical extensions, RSA keys without
+// NULL parameters, explicit EC parameters, PrintableStrings outside their
+// alphabet) and say so in Certificate.Notes; but a signature is always
+// checked over the bytes as received, a critical extension that is not
+// understood makes a certificate unusable (RFC 5280 §4.2), issuer names
+// are compared per RFC 5280 §7.1, and trust comes only from the CSCAs a
+// caller gives: VerifyChain (through link certificates, ICAO 9303-12
+// §5.1.1), MasterList.VerifyAgainst, VerifyCRLSignedBy.
 package pki
 
 import (
@@ -472,12 +483,53 @@ func addTime(b *cryptobyte.Builder, t time.Time) {
 	}
 }
 
+// maxNameAttributes bounds the work on hostile input.
+const maxNameAttributes = 128
+
+var errBadName = errors.New("malformed Name")
+
+// parseName reads a Name ::= SEQUENCE OF RelativeDistinguishedName, RDN
+// ::= SET OF AttributeTypeAndValue (RFC 5280 §4.1.2.4) into n. Character
+// strings become Go strings (cms.DecodeString, lenient as certificates
+// need); other values are kept as their DER (an asn1.RawValue).
 func parseName(der []byte, n *pkix.Name) error {
-	var rdn pkix.RDNSequence
-	if rest, err := asn1.Unmarshal(der, &rdn); err != nil || len(rest) != 0 {
-		return errors.New("malformed certificate: bad name")
+	s := cryptobyte.String(der)
+	var seq cryptobyte.String
+	if !s.ReadASN1(&seq, cbasn1.SEQUENCE) || !s.Empty() {
+		return errBadName
 	}
-	n.FillFromRDNSequence(&rdn)
+	var rdns pkix.RDNSequence
+	count := 0
+	for !seq.Empty() {
+		var set cryptobyte.String
+		if !seq.ReadASN1(&set, cbasn1.SET) || set.Empty() {
+			return errBadName
+		}
+		var rdn pkix.RelativeDistinguishedNameSET
+		for !set.Empty() {
+			if count++; count > maxNameAttributes {
+				return errBadName
+			}
+			var ava, full, val cryptobyte.String
+			var atv pkix.AttributeTypeAndValue
+			var tag cbasn1.Tag
+			if !set.ReadASN1(&ava, cbasn1.SEQUENCE) || !ava.ReadASN1ObjectIdentifier(&atv.Type) || !ava.ReadAnyASN1Element(&full, &tag) || !ava.Empty() {
+				return errBadName
+			}
+			inner := full
+			if !inner.ReadAnyASN1(&val, &tag) {
+				return errBadName
+			}
+			if str, ok := cms.DecodeString(tag, val); ok {
+				atv.Value = str
+			} else {
+				atv.Value = asn1.RawValue{FullBytes: append([]byte{}, full...)}
+			}
+			rdn = append(rdn, atv)
+		}
+		rdns = append(rdns, rdn)
+	}
+	n.FillFromRDNSequence(&rdns)
 	return nil
 }
 

@@ -347,3 +347,31 @@ func TestLenientExplicitECParameters(t *testing.T) {
 		t.Error("tampered explicit CSCA is self-signed")
 	}
 }
+
+// Leniency 5: a PrintableString holding characters outside its alphabet
+// ('_', '@'), as issuers write; encoding/asn1 refuses it, this parser
+// reads it.
+func TestLenientPrintableString(t *testing.T) {
+	p, err := NewTestPKI("ecdsa-p256", testNow)
+	if err != nil {
+		t.Fatal(err)
+	}
+	der, err := CreateCertificate(&Template{SerialNumber: big.NewInt(12), Subject: pkix.Name{Country: []string{"VN"}, CommonName: "ds_1@vn"},
+		NotBefore: testNow.AddDate(0, -1, 0), NotAfter: testNow.AddDate(1, 0, 0), MaxPathLen: -1, KeyUsage: x509.KeyUsageDigitalSignature}, p.CSCA, p.DSKey.Public(), p.CSCAKey, p.Params)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Go writes the name as UTF8String (0C); make it a PrintableString.
+	lenient := patchTBS(t, der, []byte("\x0c\x07ds_1@vn"), []byte("\x13\x07ds_1@vn"), p.CSCAKey, p.Params.Hash)
+	c := mustParse(t, lenient)
+	if c.Subject.CommonName != "ds_1@vn" {
+		t.Fatalf("CN %q", c.Subject.CommonName)
+	}
+	if _, err := VerifyChain(c, []*Certificate{p.CSCA}, testNow); err != nil {
+		t.Fatal(err)
+	}
+	// Strict twin: the patched bytes under the original signature.
+	if _, err := VerifyChain(mustParse(t, patchTBS(t, der, []byte("\x0c\x07ds_1@vn"), []byte("\x13\x07ds_1@vn"), nil, 0)), []*Certificate{p.CSCA}, testNow); err == nil {
+		t.Error("tampered name accepted")
+	}
+}

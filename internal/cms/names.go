@@ -114,23 +114,28 @@ func nameKey(der []byte) ([]string, bool) {
 // valueKey canonicalises one attribute value: "s:" and the prepared
 // characters for a directory string, "b:" and the hex DER otherwise.
 func valueKey(tag cbasn1.Tag, val, full []byte) string {
-	if str, ok := directoryString(tag, val); ok {
+	if str, ok := DecodeString(tag, val); ok {
 		return "s:" + prepareString(str)
 	}
 	return "b:" + hex.EncodeToString(full)
 }
 
-// directoryString decodes the string types of X.520 DirectoryString and
-// IA5String. TeletexString is read as ISO 8859-1, as other X.509
-// implementations do (true T.61 is not seen in certificates).
-func directoryString(tag cbasn1.Tag, v []byte) (string, bool) {
+// DecodeString decodes the contents of an ASN.1 character string: the
+// types of X.520 DirectoryString (UTF8String, PrintableString,
+// TeletexString, BMPString, UniversalString) and IA5String,
+// NumericString, VisibleString. It is lenient where certificates are:
+// PrintableString, NumericString and VisibleString accept any ASCII
+// (issuers write '@', '&' or '_' in them), TeletexString is read as ISO
+// 8859-1 as other X.509 implementations do (true T.61 is not seen). ok is
+// false for other types and for contents that do not decode.
+func DecodeString(tag cbasn1.Tag, v []byte) (string, bool) {
 	switch tag {
 	case cbasn1.UTF8String:
 		if !utf8.Valid(v) {
 			return "", false
 		}
 		return string(v), true
-	case cbasn1.PrintableString, cbasn1.IA5String:
+	case cbasn1.PrintableString, cbasn1.IA5String, cbasn1.Tag(18), cbasn1.Tag(26): // NumericString, VisibleString
 		for _, c := range v {
 			if c >= 0x80 {
 				return "", false
