@@ -79,51 +79,94 @@ func CurveOID(c elliptic.Curve) (asn1.ObjectIdentifier, bool) {
 var ErrUnsupportedKey = errors.New("unsupported key algorithm or curve")
 
 // ParsePublicKey decodes a SubjectPublicKeyInfo holding an RSA key or an
-// EC key on a named NIST or brainpool curve.
+// EC key on a NIST or brainpool curve, named or given by explicit
+// parameters.
 func ParsePublicKey(spki []byte) (crypto.PublicKey, error) {
+	k, _, err := parsePublicKey(spki)
+	return k, err
+}
+
+// keyInfo is what parsePublicKey learns beside the key.
+type keyInfo struct {
+	explicit  bool // EC key with explicit domain parameters
+	rsaNoNull bool // RSA AlgorithmIdentifier without its NULL parameters
+}
+
+func parsePublicKey(spki []byte) (crypto.PublicKey, keyInfo, error) {
+	var info keyInfo
 	s := cryptobyte.String(spki)
 	var seq, alg cryptobyte.String
 	var oid asn1.ObjectIdentifier
 	var bits asn1.BitString
-	if !s.ReadASN1(&seq, cbasn1.SEQUENCE) || !seq.ReadASN1(&alg, cbasn1.SEQUENCE) || !alg.ReadASN1ObjectIdentifier(&oid) || !seq.ReadASN1BitString(&bits) {
-		return nil, errors.New("malformed SubjectPublicKeyInfo")
+	if !s.ReadASN1(&seq, cbasn1.SEQUENCE) || !s.Empty() || !seq.ReadASN1(&alg, cbasn1.SEQUENCE) || !alg.ReadASN1ObjectIdentifier(&oid) ||
+		!seq.ReadASN1BitString(&bits) || !seq.Empty() {
+		return nil, info, errors.New("malformed SubjectPublicKeyInfo")
+	}
+	if bits.BitLength%8 != 0 {
+		return nil, info, errors.New("malformed SubjectPublicKeyInfo: key bits not whole octets")
 	}
 	switch {
 	case oid.Equal(oidPublicKeyRSA):
-		return x509.ParsePKIXPublicKey(spki)
+		// RFC 3279 §2.3.1: the parameters MUST be NULL. Some CSCAs (seen
+		// in the German master list) leave them out; the key itself does
+		// not depend on them, so absent parameters are accepted too.
+		switch {
+		case alg.Empty():
+			info.rsaNoNull = true
+		case len(alg) == 2 && alg[0] == 0x05 && alg[1] == 0x00:
+		default:
+			return nil, info, errors.New("malformed RSA SubjectPublicKeyInfo: parameters are neither NULL nor absent")
+		}
+		k, err := x509.ParsePKCS1PublicKey(bits.Bytes)
+		if err != nil {
+			return nil, info, fmt.Errorf("malformed RSA public key: %w", err)
+		}
+		return k, info, nil
 	case oid.Equal(oidPublicKeyRSAPSS):
 		// id-RSASSA-PSS as the key algorithm (RFC 4055 §1.2), used by some
 		// Document Signers; crypto/x509 does not read it.
-		return x509.ParsePKCS1PublicKey(bits.Bytes)
+		k, err := x509.ParsePKCS1PublicKey(bits.Bytes)
+		if err != nil {
+			return nil, info, fmt.Errorf("malformed RSA public key: %w", err)
+		}
+		return k, info, nil
 	case oid.Equal(oidPublicKeyECDSA):
 		var nc *namedCurve
 		if alg.PeekASN1Tag(cbasn1.SEQUENCE) {
-			// Explicit parameters (RFC 3279 §2.3.5), as some Document
-			// Signer certificates and DG14 files carry: accepted when they
-			// are those of a supported curve.
+			// Explicit parameters (RFC 3279 §2.3.5), as some CSCAs (Viet
+			// Nam's), Document Signers and DG14 files carry: accepted when
+			// they are exactly those of a supported curve.
 			var err error
 			if nc, err = curveFromExplicit(&alg); err != nil {
-				return nil, err
+				return nil, info, err
 			}
+			info.explicit = true
 		} else {
 			var coid asn1.ObjectIdentifier
 			if !alg.ReadASN1ObjectIdentifier(&coid) {
-				return nil, fmt.Errorf("%w: EC key without curve parameters", ErrUnsupportedKey)
+				return nil, info, fmt.Errorf("%w: EC key without curve parameters", ErrUnsupportedKey)
 			}
 			if nc = curveByOID(coid); nc == nil {
-				return nil, fmt.Errorf("%w: curve %s", ErrUnsupportedKey, coid)
-			}
-			if nc.nist {
-				return x509.ParsePKIXPublicKey(spki)
+				return nil, info, fmt.Errorf("%w: curve %s", ErrUnsupportedKey, coid)
 			}
 		}
-		x, y := elliptic.Unmarshal(nc.curve, bits.Bytes)
+		if !alg.Empty() {
+			return nil, info, errors.New("malformed EC SubjectPublicKeyInfo: trailing parameters")
+		}
+		if nc.nist {
+			k, err := x509.ParsePKIXPublicKey(spki)
+			if err != nil {
+				return nil, info, err
+			}
+			return k, info, nil
+		}
+		x, y := elliptic.Unmarshal(nc.curve, bits.Bytes) //nolint:staticcheck // custom curves have no crypto/ecdh form
 		if x == nil {
-			return nil, errors.New("EC public key is not a point on its curve")
+			return nil, info, errors.New("EC public key is not a point on its curve")
 		}
-		return &ecdsa.PublicKey{Curve: nc.curve, X: x, Y: y}, nil
+		return &ecdsa.PublicKey{Curve: nc.curve, X: x, Y: y}, info, nil
 	}
-	return nil, fmt.Errorf("%w: %s", ErrUnsupportedKey, oid)
+	return nil, info, fmt.Errorf("%w: %s", ErrUnsupportedKey, oid)
 }
 
 // MarshalPublicKey encodes a public key as a SubjectPublicKeyInfo.
@@ -300,6 +343,36 @@ func LoadCertificates(path string) ([]*Certificate, error) {
 	return ParseCertificates(b)
 }
 
+// ErrNotOneCertificate is returned by LoadCertificate and
+// ParseCertificatePEMOrDER for input holding no certificate or several.
+var ErrNotOneCertificate = errors.New("expected exactly one certificate")
+
+// LoadCertificate reads a file holding exactly one certificate, PEM (a
+// CERTIFICATE block) or DER.
+func LoadCertificate(path string) (*Certificate, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return nil, err
+	}
+	c, err := ParseCertificatePEMOrDER(b)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	return c, nil
+}
+
+// ParseCertificatePEMOrDER reads exactly one certificate, PEM or DER.
+func ParseCertificatePEMOrDER(b []byte) (*Certificate, error) {
+	certs, err := ParseCertificates(b)
+	if err != nil {
+		return nil, err
+	}
+	if len(certs) != 1 {
+		return nil, fmt.Errorf("%w, found %d", ErrNotOneCertificate, len(certs))
+	}
+	return certs[0], nil
+}
+
 // ParseCertificates reads PEM (several blocks) or one DER certificate.
 func ParseCertificates(b []byte) ([]*Certificate, error) {
 	out, err := parsePEMOrDER(b, "CERTIFICATE", ParseCertificate)
@@ -345,28 +418,116 @@ func certPEM(der []byte) []byte {
 }
 func crlPEM(der []byte) []byte { return pem.EncodeToMemory(&pem.Block{Type: "X509 CRL", Bytes: der}) }
 
-// curveFromExplicit reads ECParameters and finds the supported curve with
-// the same prime, order and generator.
+// oidPrimeField is prime-field (X9.62, RFC 3279 §2.3.5).
+var oidPrimeField = asn1.ObjectIdentifier{1, 2, 840, 10045, 1, 1}
+
+// curveA returns the coefficient a of a supported curve: -3 for the NIST
+// curves (FIPS 186-4 §D.1.2), the curve's own for brainpool.
+func curveA(c elliptic.Curve) *big.Int {
+	if a, ok := c.(interface{ A() *big.Int }); ok {
+		return a.A()
+	}
+	p := c.Params().P
+	return new(big.Int).Sub(p, big.NewInt(3))
+}
+
+// curveFromExplicit reads ECParameters (RFC 3279 §2.3.5, X9.62):
+//
+//	ECParameters ::= SEQUENCE { version INTEGER { ecpVer1(1) }, fieldID
+//	  FieldID, curve Curve, base ECPoint, order INTEGER, cofactor INTEGER
+//	  OPTIONAL }
+//	Curve ::= SEQUENCE { a FieldElement, b FieldElement, seed BIT STRING
+//	  OPTIONAL }
+//
+// and returns the supported curve with the same prime field, a, b,
+// generator and order (cofactor 1 when present): explicit parameters of
+// any other curve are refused, so that a key cannot bring its own
+// (weak) group.
 func curveFromExplicit(s *cryptobyte.String) (*namedCurve, error) {
+	bad := errors.New("malformed explicit EC parameters")
 	var ps, field, curve cryptobyte.String
 	var ver int64
 	var fieldType asn1.ObjectIdentifier
-	var base []byte
+	var base, a, b []byte
 	p, n := new(big.Int), new(big.Int)
 	if !s.ReadASN1(&ps, cbasn1.SEQUENCE) || !ps.ReadASN1Integer(&ver) || !ps.ReadASN1(&field, cbasn1.SEQUENCE) ||
-		!field.ReadASN1ObjectIdentifier(&fieldType) || !field.ReadASN1Integer(p) || !ps.ReadASN1(&curve, cbasn1.SEQUENCE) ||
+		!field.ReadASN1ObjectIdentifier(&fieldType) || !ps.ReadASN1(&curve, cbasn1.SEQUENCE) ||
 		!ps.ReadASN1Bytes(&base, cbasn1.OCTET_STRING) || !ps.ReadASN1Integer(n) {
-		return nil, errors.New("malformed explicit EC parameters")
+		return nil, bad
 	}
+	if ver != 1 || !fieldType.Equal(oidPrimeField) {
+		return nil, fmt.Errorf("%w: explicit EC parameters version %d, field %s", ErrUnsupportedKey, ver, fieldType)
+	}
+	if !field.ReadASN1Integer(p) || !field.Empty() || !curve.ReadASN1Bytes(&a, cbasn1.OCTET_STRING) || !curve.ReadASN1Bytes(&b, cbasn1.OCTET_STRING) {
+		return nil, bad
+	}
+	if curve.PeekASN1Tag(cbasn1.BIT_STRING) {
+		var seed asn1.BitString
+		if !curve.ReadASN1BitString(&seed) {
+			return nil, bad
+		}
+	}
+	if !curve.Empty() {
+		return nil, bad
+	}
+	if !ps.Empty() {
+		h := new(big.Int)
+		if !ps.ReadASN1Integer(h) || !ps.Empty() {
+			return nil, bad
+		}
+		if h.Cmp(big.NewInt(1)) != 0 {
+			return nil, fmt.Errorf("%w: explicit EC parameters with cofactor %s", ErrUnsupportedKey, h)
+		}
+	}
+	ai, bi := new(big.Int).SetBytes(a), new(big.Int).SetBytes(b)
 	for i := range pkiCurves {
 		cp := pkiCurves[i].curve.Params()
 		size := (cp.BitSize + 7) / 8
-		if cp.P.Cmp(p) != 0 || cp.N.Cmp(n) != 0 || len(base) != 1+2*size || base[0] != 4 {
+		if cp.P.Cmp(p) != 0 || cp.N.Cmp(n) != 0 || cp.B.Cmp(bi) != 0 || curveA(pkiCurves[i].curve).Cmp(ai) != 0 {
 			continue
+		}
+		if len(base) != 1+2*size || base[0] != 4 {
+			return nil, fmt.Errorf("%w: explicit EC parameters with a compressed or malformed generator", ErrUnsupportedKey)
 		}
 		if cp.Gx.Cmp(new(big.Int).SetBytes(base[1:1+size])) == 0 && cp.Gy.Cmp(new(big.Int).SetBytes(base[1+size:])) == 0 {
 			return &namedCurve{oid: pkiCurves[i].oid, curve: pkiCurves[i].curve}, nil
 		}
 	}
 	return nil, fmt.Errorf("%w: explicit EC parameters of an unknown curve", ErrUnsupportedKey)
+}
+
+// MarshalPublicKeyExplicit encodes an EC public key as a
+// SubjectPublicKeyInfo with explicit domain parameters (RFC 3279 §2.3.5:
+// version 1, prime field, a and b as field-size octet strings without
+// seed, uncompressed generator, order, cofactor), the form Viet Nam's
+// CSCA uses.
+func MarshalPublicKeyExplicit(pub *ecdsa.PublicKey) ([]byte, error) {
+	if pub == nil || curveOf(pub.Curve) == nil {
+		return nil, fmt.Errorf("%w: not a supported EC key", ErrUnsupportedKey)
+	}
+	cp := pub.Curve.Params()
+	size := (cp.BitSize + 7) / 8
+	fe := func(x *big.Int) []byte { return new(big.Int).Mod(x, cp.P).FillBytes(make([]byte, size)) }
+	var b cryptobyte.Builder
+	b.AddASN1(cbasn1.SEQUENCE, func(b *cryptobyte.Builder) {
+		b.AddASN1(cbasn1.SEQUENCE, func(b *cryptobyte.Builder) {
+			b.AddASN1ObjectIdentifier(oidPublicKeyECDSA)
+			b.AddASN1(cbasn1.SEQUENCE, func(b *cryptobyte.Builder) {
+				b.AddASN1Int64(1)
+				b.AddASN1(cbasn1.SEQUENCE, func(b *cryptobyte.Builder) {
+					b.AddASN1ObjectIdentifier(oidPrimeField)
+					b.AddASN1BigInt(cp.P)
+				})
+				b.AddASN1(cbasn1.SEQUENCE, func(b *cryptobyte.Builder) {
+					b.AddASN1OctetString(fe(curveA(pub.Curve)))
+					b.AddASN1OctetString(fe(cp.B))
+				})
+				b.AddASN1OctetString(append(append([]byte{4}, fe(cp.Gx)...), fe(cp.Gy)...))
+				b.AddASN1BigInt(cp.N)
+				b.AddASN1Int64(1)
+			})
+		})
+		b.AddASN1BitString(append(append([]byte{4}, fe(pub.X)...), fe(pub.Y)...))
+	})
+	return b.Bytes()
 }

@@ -25,6 +25,11 @@ import (
 type algorithm struct {
 	gen    func() (crypto.Signer, error)
 	params SigningParams
+	// explicit writes the CSCA key with explicit EC parameters.
+	explicit bool
+	// ds, when set, is the Document Signer's own algorithm (else the
+	// CSCA's).
+	ds *algorithm
 }
 
 func ecGen(c func() elliptic.Curve) func() (crypto.Signer, error) {
@@ -43,13 +48,13 @@ func rsaGen(bits int) func() (crypto.Signer, error) {
 // algorithms lists the supported PKI algorithms by name. Brainpool
 // entries are added by curves_brainpool.go.
 var algorithms = map[string]algorithm{
-	"ecdsa-p256":   {ecGen(elliptic.P256), SigningParams{Hash: crypto.SHA256}},
-	"ecdsa-p384":   {ecGen(elliptic.P384), SigningParams{Hash: crypto.SHA384}},
-	"ecdsa-p521":   {ecGen(elliptic.P521), SigningParams{Hash: crypto.SHA512}},
-	"rsa-2048":     {rsaGen(2048), SigningParams{Hash: crypto.SHA256}},
-	"rsa-3072":     {rsaGen(3072), SigningParams{Hash: crypto.SHA256}},
-	"rsa-pss-2048": {rsaGen(2048), SigningParams{Hash: crypto.SHA256, Scheme: cms.PSS}},
-	"rsa-pss-3072": {rsaGen(3072), SigningParams{Hash: crypto.SHA256, Scheme: cms.PSS}},
+	"ecdsa-p256":   {gen: ecGen(elliptic.P256), params: SigningParams{Hash: crypto.SHA256}},
+	"ecdsa-p384":   {gen: ecGen(elliptic.P384), params: SigningParams{Hash: crypto.SHA384}},
+	"ecdsa-p521":   {gen: ecGen(elliptic.P521), params: SigningParams{Hash: crypto.SHA512}},
+	"rsa-2048":     {gen: rsaGen(2048), params: SigningParams{Hash: crypto.SHA256}},
+	"rsa-3072":     {gen: rsaGen(3072), params: SigningParams{Hash: crypto.SHA256}},
+	"rsa-pss-2048": {gen: rsaGen(2048), params: SigningParams{Hash: crypto.SHA256, Scheme: cms.PSS}},
+	"rsa-pss-3072": {gen: rsaGen(3072), params: SigningParams{Hash: crypto.SHA256, Scheme: cms.PSS}},
 }
 
 // Algorithms returns the names GenerateKey accepts, sorted.
@@ -81,7 +86,11 @@ type TestPKI struct {
 	DS      *Certificate
 	DSKey   crypto.Signer
 	CRL     *CRL
-	Params  SigningParams
+	// Params are the CSCA's signing parameters (certificates, CRLs,
+	// master list); DSParams the Document Signer's (EF.SOD). They differ
+	// only for algorithms with a DS of its own, as vn-brainpool512.
+	Params   SigningParams
+	DSParams SigningParams
 }
 
 // NewTestPKI creates a test PKI with the ICAO 9303-12 profile: a
@@ -96,15 +105,25 @@ func NewTestPKI(alg string, now time.Time) (*TestPKI, error) {
 // NewTestPKIForCountry is NewTestPKI for another country (ISO 3166
 // alpha-2), e.g. to test that a foreign CSCA cannot sign for Vietnam.
 func NewTestPKIForCountry(alg, country string, now time.Time) (*TestPKI, error) {
-	cscaKey, params, err := GenerateKey(alg)
+	a, ok := algorithms[alg]
+	if !ok {
+		_, _, err := GenerateKey(alg)
+		return nil, err
+	}
+	dsAlg := a
+	if a.ds != nil {
+		dsAlg = *a.ds
+	}
+	cscaKey, err := a.gen()
 	if err != nil {
 		return nil, err
 	}
-	dsKey, _, err := GenerateKey(alg)
+	dsKey, err := dsAlg.gen()
 	if err != nil {
 		return nil, err
 	}
-	p := &TestPKI{CSCAKey: cscaKey, DSKey: dsKey, Params: params}
+	params := a.params
+	p := &TestPKI{CSCAKey: cscaKey, DSKey: dsKey, Params: params, DSParams: dsAlg.params}
 	now = now.UTC().Truncate(time.Second)
 	serial := func() *big.Int {
 		n, _ := rand.Int(rand.Reader, new(big.Int).Lsh(big.NewInt(1), 63))
@@ -115,7 +134,8 @@ func NewTestPKIForCountry(alg, country string, now time.Time) (*TestPKI, error) 
 		Subject:      pkix.Name{Country: []string{country}, Organization: []string{"cccd test PKI"}, CommonName: "CSCA " + country + " TEST " + strings.ToUpper(alg)},
 		NotBefore:    now.Add(-time.Hour), NotAfter: now.AddDate(15, 0, 0),
 		IsCA: true, MaxPathLen: 0,
-		KeyUsage: x509.KeyUsageCertSign | x509.KeyUsageCRLSign,
+		KeyUsage:             x509.KeyUsageCertSign | x509.KeyUsageCRLSign,
+		ExplicitECParameters: a.explicit,
 	}, nil, cscaKey.Public(), cscaKey, params)
 	if err != nil {
 		return nil, fmt.Errorf("CSCA certificate: %w", err)

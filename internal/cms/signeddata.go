@@ -24,6 +24,48 @@ var (
 	OIDSigningTime   = asn1.ObjectIdentifier{1, 2, 840, 113549, 1, 9, 5}
 )
 
+// OIDLDSSecurityObject is id-icao-mrtd-security-ldsSecurityObject, the
+// eContentType of an EF.SOD (ICAO 9303-10 §4.6.2.2).
+var OIDLDSSecurityObject = asn1.ObjectIdentifier{2, 23, 136, 1, 1, 1}
+
+// ContentKind classifies an eContentType.
+type ContentKind int
+
+// Content kinds.
+const (
+	// ContentOther is any eContentType not listed below.
+	ContentOther ContentKind = iota
+	// ContentLDSSecurityObject is id-icao-mrtd-security-ldsSecurityObject,
+	// what ICAO 9303-10 §4.6.2.2 prescribes for an EF.SOD.
+	ContentLDSSecurityObject
+	// ContentData is id-data (RFC 5652 §4), which some issuers put in
+	// their EF.SOD instead of the LDS security object OID.
+	ContentData
+)
+
+func (k ContentKind) String() string {
+	switch k {
+	case ContentLDSSecurityObject:
+		return "id-icao-mrtd-security-ldsSecurityObject"
+	case ContentData:
+		return "id-data"
+	}
+	return "other"
+}
+
+// Kind says which eContentType the SignedData carries, so that a caller
+// can accept id-data where it expects an LDS security object and report
+// the deviation.
+func (sd *SignedData) Kind() ContentKind {
+	switch {
+	case sd.ContentType.Equal(OIDLDSSecurityObject):
+		return ContentLDSSecurityObject
+	case sd.ContentType.Equal(OIDData):
+		return ContentData
+	}
+	return ContentOther
+}
+
 // ErrMalformed is wrapped by every parse error.
 var ErrMalformed = errors.New("cms: malformed SignedData")
 
@@ -299,13 +341,38 @@ func (si *SignerInfo) VerifySignature(pub crypto.PublicKey, content []byte) erro
 	return VerifyMessage(pub, si.SignatureAlgorithm, h, msg, si.Signature)
 }
 
-// Identifies reports whether the signer identifier names a certificate
-// with this issuer Name DER, serial number and subject key identifier.
+// Identifies reports whether the signer identifier (RFC 5652 §5.3
+// SignerIdentifier) names a certificate with this issuer Name DER, serial
+// number and subject key identifier. The issuer names are compared with
+// NamesEqual (RFC 5280 §7.1 semantics, RDN order and string types not
+// significant), not byte for byte.
 func (si *SignerInfo) Identifies(issuer []byte, serial *big.Int, ski []byte) bool {
 	if si.SubjectKeyID != nil {
 		return ski != nil && bytes.Equal(si.SubjectKeyID, ski)
 	}
+	return si.SerialNumber != nil && serial != nil && si.SerialNumber.Cmp(serial) == 0 && NamesEqual(si.Issuer, issuer)
+}
+
+// IdentifiesExactly is Identifies with the issuer Name compared byte for
+// byte (the pre-RFC 5280 §7.1 behaviour), for callers that want to tell
+// an exact match from a semantic one.
+func (si *SignerInfo) IdentifiesExactly(issuer []byte, serial *big.Int, ski []byte) bool {
+	if si.SubjectKeyID != nil {
+		return ski != nil && bytes.Equal(si.SubjectKeyID, ski)
+	}
 	return si.SerialNumber != nil && serial != nil && si.SerialNumber.Cmp(serial) == 0 && bytes.Equal(si.Issuer, issuer)
+}
+
+// SingleCertificate returns the only certificate of the SignedData's
+// certificates field, if there is exactly one: the signer's certificate
+// a caller may fall back to when no certificate matches the SignerInfo's
+// identifier (seen on real EF.SODs). Whatever is picked this way must
+// still verify the signature.
+func (sd *SignedData) SingleCertificate() ([]byte, bool) {
+	if len(sd.Certificates) != 1 {
+		return nil, false
+	}
+	return sd.Certificates[0], true
 }
 
 // SignOptions describe one signature.
