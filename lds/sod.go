@@ -163,6 +163,10 @@ var sodContentTypes = []asn1.ObjectIdentifier{
 	OIDLDSSecurityObject,
 	OIDLDSSecurityObjectLegacy,
 	{1, 2, 528, 1, 1006, 1, 20, 1},
+	// id-data (RFC 5652 §4): one large issuer signs its LDS security
+	// object as plain data. The content must still parse as one, and the
+	// signature decides.
+	cms.OIDData,
 }
 
 // SOD is a parsed EF.SOD (tag 77): a CMS SignedData over an

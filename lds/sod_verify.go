@@ -109,16 +109,22 @@ type SODReport struct {
 	Chain error
 	// Validity: DS (and CSCA) certificate validity at the given time.
 	Validity error
-	// Revocation: the DS certificate against the CSCA's CRLs; errors.Is
-	// (err, pki.ErrNoCRL) means unknown, not revoked.
+	// Revocation: the DS certificate against the CSCA's CRLs;
+	// pki.RevocationUnknown(err) means unknown, not revoked.
 	Revocation error
 
 	DocumentSigner *pki.Certificate
-	CSCA           *pki.Certificate
+	// SignerMatch says how the DS certificate was found: identified by
+	// the SignerInfo, or the single embedded certificate.
+	SignerMatch pki.SignerMatch
+	// CSCA is the trust anchor; ChainCertificates the chain from the DS
+	// to it (link certificates between).
+	CSCA              *pki.Certificate
+	ChainCertificates []*pki.Certificate
 }
 
 // Err returns the failed checks joined, or nil when the SOD is genuine.
-// An unknown revocation status (pki.ErrNoCRL) is not a failure.
+// An unknown revocation status (pki.RevocationUnknown) is not a failure.
 func (r *SODReport) Err() error {
 	var errs []error
 	for _, d := range r.DataGroups {
@@ -131,7 +137,7 @@ func (r *SODReport) Err() error {
 			errs = append(errs, e)
 		}
 	}
-	if r.Revocation != nil && !errors.Is(r.Revocation, pki.ErrNoCRL) {
+	if r.Revocation != nil && !pki.RevocationUnknown(r.Revocation) {
 		errs = append(errs, r.Revocation)
 	}
 	return errors.Join(errs...)
@@ -192,15 +198,12 @@ func (s *SOD) Verify(dgs map[int][]byte, trust Trust, at time.Time) *SODReport {
 		}
 	}
 
-	// The DS certificate: embedded, else supplied.
-	for _, pool := range [][]*pki.Certificate{s.Certificates, trust.DocumentSigners} {
-		for _, c := range pool {
-			if r.DocumentSigner == nil && si.Identifies(c.RawIssuer, c.SerialNumber, c.SubjectKeyID) {
-				r.DocumentSigner = c
-			}
-		}
-	}
-	ds := r.DocumentSigner
+	// The DS certificate: the one the SignerInfo names (issuer names
+	// compared by meaning, RFC 5280 §7.1), embedded or supplied; else the
+	// single embedded certificate, as gmrtd and JMRTD do (its signature
+	// decides).
+	ds, match := pki.FindSignerCertificate(si, s.Certificates, trust.DocumentSigners)
+	r.DocumentSigner, r.SignerMatch = ds, match
 	if ds == nil {
 		r.Signature, r.Chain, r.Validity, r.Revocation = ErrNoDSCertificate, ErrNoDSCertificate, ErrNoDSCertificate, ErrNoDSCertificate
 		return r
@@ -216,20 +219,38 @@ func (s *SOD) Verify(dgs map[int][]byte, trust Trust, at time.Time) *SODReport {
 		}
 	}
 
-	csca, err := pki.FindIssuer(ds, trust.CSCAs)
-	r.Chain, r.CSCA = err, csca
+	// The chain: the DS up to a self-signed CSCA of the trust store,
+	// through link certificates at a rollover (ICAO 9303-12 §5.1.1); an
+	// unknown critical extension anywhere breaks it. Dates are reported
+	// apart (Validity).
+	var csca *pki.Certificate
+	chain, err := pki.VerifyChain(ds, trust.CSCAs, at)
+	var verr *pki.ValidityError
+	if errors.As(err, &verr) {
+		r.Validity, err = err, nil
+	}
+	if err == nil && len(chain) > 1 {
+		csca = chain[len(chain)-1]
+	} else if err == nil {
+		err = &pki.ChainError{Issuer: ds.Issuer.String(), Err: errors.New("the Document Signer certificate is itself in the trust store; a CSCA must issue it")}
+	}
+	r.Chain, r.CSCA, r.ChainCertificates = err, csca, chain
 	if err == nil && (ds.IsCA || ds.KeyUsage != 0 && ds.KeyUsage&x509.KeyUsageDigitalSignature == 0) {
 		// ICAO 9303-12 §7.1.1.3: a Document Signer certificate is an end
 		// entity with digitalSignature.
 		r.Chain = &pki.ChainError{Issuer: csca.Subject.String(), Err: ErrDSKeyUsage}
 	}
-	if err := pki.CheckValidity(ds, at); err != nil {
-		r.Validity = err
-	} else if csca != nil {
-		r.Validity = pki.CheckValidity(csca, at)
+	if r.Validity == nil {
+		if err := pki.CheckValidity(ds, at); err != nil {
+			r.Validity = err
+		} else if csca != nil {
+			r.Validity = pki.CheckValidity(csca, at)
+		}
 	}
 	if csca != nil {
-		r.Revocation = pki.CheckRevocation(ds, csca, trust.CRLs, at)
+		// The CRL is the one of the CSCA that issued the DS (the
+		// certificate above it in the chain).
+		r.Revocation = pki.CheckRevocation(ds, chain[1], trust.CRLs, at)
 	} else {
 		r.Revocation = fmt.Errorf("not checked: %w", err)
 	}

@@ -429,3 +429,12 @@ func CheckRevocation(cert, issuer *Certificate, crls []*CRL, at time.Time) error
 	}
 	return ErrNoCRL
 }
+
+// RevocationUnknown reports a CheckRevocation result that leaves the
+// revocation status unknown — no CRL of the issuer, or none that is
+// current (stale, not yet valid, without nextUpdate) — as opposed to a
+// revoked certificate or an unusable CRL. ICAO 9303-12 §7.1.4: an unknown
+// status is not a pass; the verifier's policy decides.
+func RevocationUnknown(err error) bool {
+	return errors.Is(err, ErrNoCRL) || errors.Is(err, ErrCRLStale) || errors.Is(err, ErrCRLNotYetValid) || errors.Is(err, ErrCRLNoNextUpdate)
+}

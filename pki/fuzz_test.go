@@ -15,7 +15,7 @@ import (
 
 // Fuzz targets of the parsers: none may panic, and whatever parses must
 // survive every check built on it. The seeds are real certificates (from
-// /work/shared/realworld when present: Viet Nam's explicit-parameter
+// testdata/realworld at the module root: Viet Nam's explicit-parameter
 // CSCA, the German CSCAs, and from the German master list the entries
 // that need a leniency) and generated ones; testdata/fuzz holds the
 // inputs that once failed.

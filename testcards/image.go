@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strconv"
 
 	"github.com/cccd-vn/cccd/lds"
 )
@@ -108,12 +109,27 @@ func LoadImage(path string) (*Image, error) {
 	if err != nil {
 		return nil, err
 	}
+	img, err := ParseImage(b)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	return img, nil
+}
+
+// maxFileSize is the largest file an image may hold: what odd-INS
+// addressing with a 3-byte offset reaches is far more than any LDS file.
+const maxFileSize = 1 << 20
+
+// ParseImage reads a card image and checks that the emulator can run it:
+// file identifiers, sizes, the profile and the faults. Errors name the
+// field at fault.
+func ParseImage(b []byte) (*Image, error) {
 	var img Image
 	if err := json.Unmarshal(b, &img); err != nil {
-		return nil, fmt.Errorf("%s is not a card image: %v", path, err)
+		return nil, fmt.Errorf("%w: %v", ErrNotCardImage, err)
 	}
 	if img.Format != imageFormat {
-		return nil, fmt.Errorf("%s is not a card image (format %q)", path, img.Format)
+		return nil, fmt.Errorf("%w (format %q)", ErrNotCardImage, img.Format)
 	}
 	switch img.Version {
 	case imageVersion:
@@ -124,17 +140,46 @@ func LoadImage(path string) (*Image, error) {
 			CAN string      `json:"can"`
 		}
 		if err := json.Unmarshal(b, &v1); err != nil {
-			return nil, fmt.Errorf("%s is not a card image: %v", path, err)
+			return nil, fmt.Errorf("%w: %v", ErrNotCardImage, err)
 		}
 		if v1.BAC != nil {
 			img.Secret = v1.BAC.MRZOnly()
 		}
 		img.Secret.CAN, img.Version = v1.CAN, imageVersion
 	default:
-		return nil, fmt.Errorf("%s: card image version %d, this cccd reads versions 1 and %d", path, img.Version, imageVersion)
+		return nil, fmt.Errorf("card image version %d: this cccd reads versions 1 and %d", img.Version, imageVersion)
 	}
-	if img.Profile == "" {
+	switch img.Profile {
+	case "":
 		img.Profile = ProfileCCCD
+	case ProfileCCCD, ProfileICAO:
+	default:
+		return nil, fmt.Errorf("card image: profile %q is neither %q nor %q", img.Profile, ProfileCCCD, ProfileICAO)
+	}
+	if img.MaxResponse < 0 {
+		return nil, errors.New("card image: max_response is negative")
+	}
+	seen := map[string]bool{}
+	for i, f := range img.Files {
+		if f == nil {
+			return nil, fmt.Errorf("card image: files[%d] is null", i)
+		}
+		v, err := strconv.ParseUint(f.FID, 16, 16)
+		if err != nil || len(f.FID) != 4 {
+			return nil, fmt.Errorf("card image: files[%d].fid %q is not 4 hex digits", i, f.FID)
+		}
+		f.FID = fmt.Sprintf("%04X", v)
+		if seen[f.FID] {
+			return nil, fmt.Errorf("card image: file %s appears twice", f.FID)
+		}
+		seen[f.FID] = true
+		if f.Size < 0 || f.Size > maxFileSize || len(f.Data) > f.Size {
+			return nil, fmt.Errorf("card image: file %s: size %d does not hold its %d bytes (at most %d)", f.FID, f.Size, len(f.Data), maxFileSize)
+		}
+	}
+	ft := img.Faults
+	if ft.TearAfter < 0 || ft.HangAfter < 0 || ft.DelayMS < 0 || ft.DelayMS > 60000 {
+		return nil, errors.New("card image: faults: tear_after, hang_after must be ≥ 0 and delay_ms within 0..60000")
 	}
 	return &img, nil
 }

@@ -2,9 +2,16 @@ package verify_test
 
 import (
 	"crypto"
+	"crypto/x509"
+	"crypto/x509/pkix"
+	"encoding/asn1"
 	"errors"
 	"fmt"
+	"math/big"
+	"os"
+	"path/filepath"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -12,6 +19,7 @@ import (
 	"github.com/cccd-vn/cccd/chip"
 	"github.com/cccd-vn/cccd/internal/cms"
 	"github.com/cccd-vn/cccd/lds"
+	"github.com/cccd-vn/cccd/pki"
 	"github.com/cccd-vn/cccd/testcards"
 	"github.com/cccd-vn/cccd/verify"
 )
@@ -331,4 +339,117 @@ func TestCAWithoutChipAuthenticationInfo(t *testing.T) {
 	if got := checkOf(rep, "clone.chip_authentication"); got.Status != verify.Pass {
 		t.Fatalf("clone.chip_authentication %+v (%s)", got, rep.Summary())
 	}
+}
+
+// trustWith is a trust store holding p's CSCA and the given CRLs (DER).
+func trustWith(t *testing.T, p *pki.TestPKI, crls ...[]byte) *verify.TrustStore {
+	t.Helper()
+	dir := t.TempDir()
+	if err := os.WriteFile(filepath.Join(dir, "csca.der"), p.CSCA.Raw, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for i, c := range crls {
+		if err := os.WriteFile(filepath.Join(dir, fmt.Sprintf("c%d.crl", i)), c, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	ts, err := verify.LoadTrustStore(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return ts
+}
+
+// TestCRLFreshness: a stale or not-yet-valid CRL leaves revocation
+// unknown — a warning, not "CRL checked" — and --require-crl makes unknown
+// a failure; a current CRL passes.
+func TestCRLFreshness(t *testing.T) {
+	c, aa, p := buildCard(t, cardOpts{})
+	now := time.Now()
+	crl := func(this, next time.Time) []byte {
+		b, err := pki.CreateCRL(p.CSCA, p.CSCAKey, nil, big.NewInt(7), this, next, p.Params)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return b
+	}
+	for _, tt := range []struct {
+		name    string
+		crl     []byte
+		require bool
+		want    verify.Status
+		detail  string
+	}{
+		{"current", crl(now.AddDate(0, 0, -1), now.AddDate(0, 0, 30)), false, verify.Pass, "CRL checked"},
+		{"stale", crl(now.AddDate(0, -3, 0), now.AddDate(0, 0, -1)), false, verify.Warn, "unknown"},
+		{"not yet valid", crl(now.AddDate(0, 0, 2), now.AddDate(0, 1, 0)), false, verify.Warn, "unknown"},
+		{"none", nil, false, verify.Warn, "unknown"},
+		{"stale, CRL required", crl(now.AddDate(0, -3, 0), now.AddDate(0, 0, -1)), true, verify.Fail, "unknown"},
+		{"none, CRL required", nil, true, verify.Fail, "unknown"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			var ts *verify.TrustStore
+			if tt.crl != nil {
+				ts = trustWith(t, p, tt.crl)
+			} else {
+				ts = trustWith(t, p)
+			}
+			rep, err := verify.Inspect(apdu.NewCard(testcards.NewEmulator(cardImage(t, c, aa), "")), verify.Input{Secret: c.Secret.CANOnly()}, verify.Options{Trust: ts, RequireCRL: tt.require})
+			if err != nil {
+				t.Fatal(err)
+			}
+			got := checkOf(rep, "sod.revocation")
+			if got.Status != tt.want || !strings.Contains(got.Detail, tt.detail) {
+				t.Fatalf("sod.revocation %+v, want %s (%q)", got, tt.want, tt.detail)
+			}
+			if rep.IsGenuine() != (tt.want != verify.Fail) {
+				t.Fatalf("verdict %s", rep.Summary())
+			}
+		})
+	}
+}
+
+// TestUnknownCriticalExtension: a Document Signer with an unknown critical
+// extension breaks the chain; its non-critical twin does not.
+func TestUnknownCriticalExtension(t *testing.T) {
+	for _, critical := range []bool{true, false} {
+		c, aa, p := buildCard(t, cardOpts{})
+		key := freshKey()
+		der, err := pki.CreateCertificate(&pki.Template{
+			SerialNumber: big.NewInt(4242), Subject: pkix.Name{Country: []string{"VN"}, CommonName: "DS with an extension"},
+			NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().AddDate(1, 0, 0), MaxPathLen: -1,
+			KeyUsage:        x509.KeyUsageDigitalSignature,
+			ExtraExtensions: []pkix.Extension{{Id: asn1.ObjectIdentifier{1, 3, 6, 1, 4, 1, 99999, 1}, Critical: critical, Value: []byte{0x05, 0x00}}},
+		}, p.CSCA, &key.PublicKey, p.CSCAKey, p.Params)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ds, err := pki.ParseCertificate(der)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resignWith(t, c, ds, key)
+		rep := runVerify(t, cardImage(t, c, aa), verify.Input{Secret: c.Secret.CANOnly()}, trustDir(t, p, true))
+		chain := checkOf(rep, "sod.chain")
+		if critical && (chain.Status != verify.Fail || !strings.Contains(chain.Detail, "critical")) {
+			t.Fatalf("critical: sod.chain %+v", chain)
+		}
+		if !critical && chain.Status != verify.Pass {
+			t.Fatalf("non-critical: sod.chain %+v", chain)
+		}
+	}
+}
+
+// resignWith signs the card's security object again with another DS.
+func resignWith(t *testing.T, c *lds.Document, ds *pki.Certificate, key crypto.Signer) {
+	t.Helper()
+	sod, err := lds.ParseSOD(c.Files[lds.FIDSOD])
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := lds.SignSOD(sod.Object, lds.SODSignOptions{Certificate: ds, Signer: key})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c.Files[lds.FIDSOD] = b
 }

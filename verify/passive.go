@@ -1,12 +1,12 @@
 package verify
 
 import (
-	"errors"
 	"fmt"
 	"strings"
 	"time"
 
 	"github.com/cccd-vn/cccd/apdu"
+	"github.com/cccd-vn/cccd/pki"
 
 	"golang.org/x/text/language"
 
@@ -215,4 +215,4 @@ func comVsSOD(rep *Report, f *document) {
 // revocationUnknown tells an unknown revocation status (no CRL of the
 // CSCA, or none that is current) from a revoked certificate or a broken
 // CRL.
-func revocationUnknown(err error) bool { return errors.Is(err, pkiErrNoCRL) }
+func revocationUnknown(err error) bool { return pki.RevocationUnknown(err) }

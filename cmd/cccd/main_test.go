@@ -42,9 +42,18 @@ func TestScript(t *testing.T) {
 	})
 }
 
-// scriptSetup prepares the environment every script shares. Files that need
-// more (a vpcd card, a PKI) add their own set-up commands.
-var scriptSetup = func(env *testscript.Env) error { return nil }
+// scriptSetup prepares the environment every script shares: $REALWORLD is
+// the real issuer data of testdata/realworld (master lists, CSCAs, a real
+// EF.SOD). Files that need more (a vpcd card, a PKI) add their own set-up
+// commands.
+var scriptSetup = func(env *testscript.Env) error {
+	dir, err := filepath.Abs("../../testdata/realworld")
+	if err != nil {
+		return err
+	}
+	env.Setenv("REALWORLD", dir)
+	return nil
+}
 
 // cmdExits runs a program and checks its exact exit code, as the design's
 // exit codes are part of the CLI contract:

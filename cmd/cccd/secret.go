@@ -9,6 +9,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/cccd-vn/cccd/apdu"
 	"github.com/cccd-vn/cccd/chip"
 	"github.com/cccd-vn/cccd/lds"
 	"github.com/cccd-vn/cccd/qr"
@@ -119,5 +120,11 @@ func openError(err error) error {
 		return ioError(chip.ErrAccessDenied)
 	}
 	msg := strings.TrimPrefix(err.Error(), verify.ErrNoConclusion.Error()+": ")
-	return ioError(fmt.Errorf("nothing concluded: %s", msg))
+	switch {
+	case errors.Is(err, apdu.ErrTimeout):
+		return ioError(fmt.Errorf("nothing concluded: the card stopped answering (time budget): put the card back and try again (%s)", msg))
+	case errors.Is(err, apdu.ErrBudget), errors.Is(err, apdu.ErrResponseTooLong):
+		return ioError(fmt.Errorf("nothing concluded: the card answers beyond what any genuine card needs: %s", msg))
+	}
+	return ioError(fmt.Errorf("nothing concluded: card removed or reader problem — put the card back and try again (%s)", msg))
 }

@@ -21,9 +21,20 @@ certificates (PEM or DER), ICAO master lists (.ml, CMS-signed lists of CSCAs)
 and CRLs. Only a Document Signer issued by one of these CSCAs, of the
 document's own country, makes a card genuine.
 
+What is accepted (checked again each time the store is loaded):
+  - a CSCA certificate that is a usable CA (BasicConstraints cA, and
+    keyCertSign when it has a KeyUsage); a link certificate (a new CSCA key
+    signed by the old one) chains like its CSCA;
+  - a master list only if its signer chains to a CSCA that is in the store
+    on its own, never to one inside the list: add the list's root CSCA first
+    (for Germany's list, DE_ROOT_CSCA.cer); entries that do not parse or are
+    no usable CSCA are skipped and named, the rest load;
+  - a CRL only if a CSCA of the store signed it (add the CSCA first).
+Refusals exit 2 with the reason.
+
 Examples:
   cccd trust add --trust trust/ testpki/csca.pem testpki/csca.crl
-  cccd trust add --trust trust/ ICAO_ml.ml
+  cccd trust add --trust trust/ DE_ROOT_CSCA.cer DE_ML_2026-05-28.ml
   cccd trust list --trust trust/`,
 	}
 	add := &cobra.Command{
@@ -35,11 +46,11 @@ Examples:
 				return usageError(c, "--trust DIR is required")
 			}
 			for _, a := range args {
-				kind, name, err := verify.AddToTrustStore(dir, a)
+				added, err := verify.AddToTrustStore(dir, a)
 				if err != nil {
 					return inputError(err)
 				}
-				fmt.Fprintf(c.OutOrStdout(), "added %s %s as %s\n", kind, a, name)
+				fmt.Fprintf(c.OutOrStdout(), "added %s %s as %s: %s\n", added.Kind, a, added.Name, added.Summary)
 			}
 			return nil
 		},

@@ -22,7 +22,8 @@ import (
 
 func init() {
 	var reader, trustDir, photoOut string
-	var asJSON, watch, noPACE bool
+	var asJSON, watch, noPACE, requireCRL bool
+	var timeout time.Duration
 	var sf secretFlags
 	cmd := &cobra.Command{
 		Use:   "verify --reader R SECRET --trust DIR",
@@ -34,16 +35,26 @@ each check on its own line, the holder's data and a verdict:
   NOT VERIFIED  a check failed; each failed check is named (exit 1)
 
 Reader, card or secret trouble concludes nothing (exit 3): a wrong MRZ/CAN
-is "access denied", never a forgery.
+is "access denied", a card pulled off the reader, one that stops answering
+(--timeout, default 30s) or answers beyond any genuine card's needs
+(bounded APDUs, GET RESPONSE rounds, file sizes) is "put the card back and
+try again" — never a forgery.
+
+The verdict names its reason: forged (a hash, the signature, the chain or
+the signed access control do not hold), cloned (the chip does not hold the
+keys of DG14/DG15), inconsistent (MRZ, DG1, DG13 and the QR disagree),
+expired (an authentic document out of date).
 
 ` + secretHelp + `
 
 Checks: passive authentication (EF.SOD signature, Document Signer issued by a
-CSCA of the trust store, validity, revocation, every data-group hash, the
-CSCA's country = the issuing state), clone detection (chip authentication
-when DG14 offers it, else active authentication with DG15, on a fresh random
-challenge), consistency (MRZ entered vs DG1, DG1 vs DG13, QR vs DG13, the ID
-number's structure, expiry).
+CSCA of the trust store, validity, revocation, every data group EF.SOD lists
+read and hashed — a withheld one fails, DG3/DG4 behind EAC are reported —,
+the CSCA's country = the issuing state, EF.COM and EF.CardAccess against the
+signed DG14), clone detection (chip authentication with the key of DG14 and
+active authentication with the key of DG15, on a fresh random challenge,
+whenever EF.SOD lists them), consistency (MRZ entered vs DG1, DG1 vs DG13,
+QR vs DG13, the ID number's structure, expiry).
 
 --trust DIR holds CSCA certificates (PEM/DER), master lists (.ml) and CRLs;
 manage it with 'cccd trust'. --photo-out FILE saves the face (JPEG as is;
@@ -72,7 +83,15 @@ Examples:
 			for _, p := range ts.Problems {
 				fmt.Fprintf(c.ErrOrStderr(), "cccd: trust store: skipped %s\n", p)
 			}
-			opt := verify.Options{Trust: ts, NoPACE: noPACE}
+			if err := ts.Usable(); err != nil {
+				// Every genuine card would fail: a set-up error, found
+				// before any card is touched.
+				return inputError(err)
+			}
+			if timeout < 0 {
+				return usageError(c, "--timeout must be positive (e.g. 30s)")
+			}
+			opt := verify.Options{Trust: ts, NoPACE: noPACE, RequireCRL: requireCRL, Timeout: timeout}
 			if watch {
 				return watchVerify(c, reader, in, opt, asJSON, photoOut)
 			}
@@ -95,6 +114,8 @@ Examples:
 	cmd.Flags().StringVar(&photoOut, "photo-out", "", "save the holder's face image to FILE")
 	cmd.Flags().BoolVar(&watch, "watch", false, "counter mode: verify every card put on the reader until interrupted")
 	cmd.Flags().BoolVar(&noPACE, "no-pace", false, "open with BAC even if the chip offers PACE")
+	cmd.Flags().BoolVar(&requireCRL, "require-crl", false, "fail when no current CRL of the CSCA is in the trust store (default: a warning, revocation unknown)")
+	cmd.Flags().DurationVar(&timeout, "timeout", verify.DefaultTimeout, "time budget per card: a card still not read by then concludes nothing (exit 3)")
 	sf.register(cmd)
 	register(cmd)
 }
