@@ -5,16 +5,30 @@ import (
 	"fmt"
 
 	"golang.org/x/crypto/cryptobyte"
+
+	"github.com/cccd-vn/cccd/internal/iso39794"
 )
 
 // DG2 is data group 2 (tag 75): the encoded face, a Biometric Information
 // Template Group (7F61) of Biometric Information Templates (7F60), each a
-// Biometric Header Template (A1) and a biometric data block (5F2E, or 7F2E
-// when enciphered) holding an ISO/IEC 19794-5 face record (ICAO 9303-10
-// §4.7.2, ISO/IEC 7816-11 / CBEFF).
+// Biometric Header Template (A1) and a biometric data block (ICAO 9303-10
+// §4.7.2, ISO/IEC 7816-11 / CBEFF) holding either an ISO/IEC 19794-5:2005
+// face record (5F2E, "FAC\0") or, in documents of the LDS 2 era, an
+// ISO/IEC 39794-5:2019 face image data block (7F2E holding A1 holding the
+// [APPLICATION 5] block, per ICAO's 39794-5 application profile). Both
+// encodings read and write through the same API; the header's format type
+// (0008 or 002A) and the block's first bytes tell which one a DG2 holds.
 type DG2 struct {
 	Faces []FaceTemplate
 }
+
+// FaceEncoding names the encoding of a DG2 face.
+type FaceEncoding string
+
+const (
+	Face19794 FaceEncoding = "19794"
+	Face39794 FaceEncoding = "39794"
+)
 
 // FaceTemplate is one Biometric Information Template of DG2.
 type FaceTemplate struct {
@@ -22,11 +36,50 @@ type FaceTemplate struct {
 	// (80 ICAO header version, 81 biometric type, 87 format owner, 88
 	// format type, …), kept verbatim.
 	Header []BiometricHeaderElement
-	// DataTag is 0x5F2E (plain) or 0x7F2E (enciphered) as read; 0 means
-	// 0x5F2E.
+	// DataTag is 0x5F2E or 0x7F2E as read; 0 means the encoding's own.
 	DataTag uint32
-	// Record is the ISO/IEC 19794-5 face record in the data block.
+	// Record is the ISO/IEC 19794-5 face record in the data block, or
+	// nil when the block is ISO/IEC 39794-5 (Block).
 	Record *FaceRecord
+	// Block is the ISO/IEC 39794-5 face image data block, or nil.
+	Block *iso39794.FaceImageDataBlock
+}
+
+// Encoding is the encoding of the template's face.
+func (f *FaceTemplate) Encoding() FaceEncoding {
+	if f.Block != nil {
+		return Face39794
+	}
+	return Face19794
+}
+
+// Images are the template's face images. For a 39794-5 block they are
+// made from its representations: image bytes, data type, width and height
+// (what a viewer and a verifier use).
+func (f *FaceTemplate) Images() []FaceImage {
+	if f.Record != nil {
+		return f.Record.Images
+	}
+	if f.Block == nil {
+		return nil
+	}
+	var out []FaceImage
+	for i := range f.Block.Representations {
+		r := &f.Block.Representations[i]
+		img := r.Image()
+		if img == nil {
+			continue
+		}
+		fi := FaceImage{ImageType: FaceImageTypeFullFrontal, Image: img}
+		if w, h, ok := r.Size(); ok && w <= 0xFFFF && h <= 0xFFFF {
+			fi.Width, fi.Height = uint16(w), uint16(h)
+		}
+		if fi.ImageFormat() != "jpeg" {
+			fi.ImageDataType = ImageDataJPEG2000
+		}
+		out = append(out, fi)
+	}
+	return out
 }
 
 // BiometricHeaderElement is one data object of the Biometric Header
@@ -52,6 +105,35 @@ func DefaultFaceHeader() []BiometricHeaderElement {
 // NewFaceTemplate wraps a face record with the default header.
 func NewFaceTemplate(r *FaceRecord) FaceTemplate {
 	return FaceTemplate{Header: DefaultFaceHeader(), DataTag: 0x5F2E, Record: r}
+}
+
+// NewFaceTemplate39794 makes a template holding one face image as an
+// ISO/IEC 39794-5 block (JPEG, or lossy JPEG 2000), with the header of
+// format type 002A.
+func NewFaceTemplate39794(img *FaceImage) (FaceTemplate, error) {
+	format := iso39794.ImageFormatJPEG
+	if img.ImageFormat() != "jpeg" {
+		format = iso39794.ImageFormatJPEG2000Lossy
+	}
+	b, err := iso39794.New(img.Image, format, int(img.Width), int(img.Height))
+	if err != nil {
+		return FaceTemplate{}, ldsErr("DG2", err.Error())
+	}
+	hdr := DefaultFaceHeader()
+	hdr[3].Value = []byte{0x00, iso39794.FormatType39794Face}
+	return FaceTemplate{Header: hdr, DataTag: iso39794.BDBTag39794, Block: b}, nil
+}
+
+// NewFaceTemplateAs makes the template of one face image in the encoding
+// asked for (Face19794 when empty).
+func NewFaceTemplateAs(img *FaceImage, enc FaceEncoding) (FaceTemplate, error) {
+	switch enc {
+	case "", Face19794:
+		return NewFaceTemplate(&FaceRecord{Images: []FaceImage{*img}}), nil
+	case Face39794:
+		return NewFaceTemplate39794(img)
+	}
+	return FaceTemplate{}, fmt.Errorf("DG2: unknown face encoding %q (19794 or 39794)", enc)
 }
 
 // FaceRecord is an ISO/IEC 19794-5:2005 facial record: the general header
@@ -258,20 +340,29 @@ func (d *DG2) Encode() ([]byte, error) {
 	}
 	grp := ldsAppendTLV(nil, 0x02, []byte{byte(len(d.Faces))})
 	for _, f := range d.Faces {
-		if f.Record == nil {
+		var rec []byte
+		var err error
+		tag := f.DataTag
+		switch {
+		case f.Block != nil:
+			rec, err = f.Block.EncodeBDB()
+			if tag == 0 {
+				tag = iso39794.BDBTag39794
+			}
+		case f.Record != nil:
+			rec, err = f.Record.Encode()
+			if tag == 0 {
+				tag = iso39794.BDBTag19794
+			}
+		default:
 			return nil, ldsErr("DG2", "face template without a record")
 		}
-		rec, err := f.Record.Encode()
 		if err != nil {
 			return nil, err
 		}
 		var hdr []byte
 		for _, e := range f.Header {
 			hdr = ldsAppendTLV(hdr, e.Tag, e.Value)
-		}
-		tag := f.DataTag
-		if tag == 0 {
-			tag = 0x5F2E
 		}
 		bit := ldsAppendTLV(nil, 0xA1, hdr)
 		bit = ldsAppendTLV(bit, tag, rec)
@@ -321,7 +412,20 @@ func ParseDG2(b []byte) (*DG2, error) {
 			return nil, ldsErr("DG2", "expected a 5F2E or 7F2E biometric data block")
 		}
 		ft.DataTag = t
-		if ft.Record, err = ParseFaceRecord(bdb); err != nil {
+		var owner, typ []byte
+		for _, e := range ft.Header {
+			switch e.Tag {
+			case iso39794.HeaderTagFormatOwner:
+				owner = e.Value
+			case iso39794.HeaderTagFormatType:
+				typ = e.Value
+			}
+		}
+		if iso39794.Detect(owner, typ, bdb) == iso39794.Encoding39794 {
+			if ft.Block, err = iso39794.ParseBDB(bdb); err != nil {
+				return nil, ldsErr("DG2", "ISO/IEC 39794-5 face: "+err.Error())
+			}
+		} else if ft.Record, err = ParseFaceRecord(bdb); err != nil {
 			return nil, err
 		}
 		d.Faces = append(d.Faces, ft)
@@ -332,10 +436,15 @@ func ParseDG2(b []byte) (*DG2, error) {
 	return d, nil
 }
 
-// FirstImage is the face image of the first face record, or nil.
+// FirstImage is the first face image of the first template, in either
+// encoding, or nil.
 func (d *DG2) FirstImage() *FaceImage {
-	if len(d.Faces) == 0 || d.Faces[0].Record == nil || len(d.Faces[0].Record.Images) == 0 {
+	if len(d.Faces) == 0 {
 		return nil
 	}
-	return &d.Faces[0].Record.Images[0]
+	imgs := d.Faces[0].Images()
+	if len(imgs) == 0 {
+		return nil
+	}
+	return &imgs[0]
 }

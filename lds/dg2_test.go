@@ -143,3 +143,48 @@ func FuzzParseDG2(f *testing.F) {
 		}
 	})
 }
+
+// TestDG2Both: the same face written as ISO/IEC 19794-5 and as ISO/IEC
+// 39794-5 (JPEG and JPEG 2000) reads back through one API, each told apart
+// by its header and its data block.
+func TestDG2Both(t *testing.T) {
+	for _, photo := range [][]byte{ldsTestJPEG(t, 120, 160), ldsTestJP2} {
+		img := &FaceImage{Image: photo, Width: 120, Height: 160}
+		for _, enc := range []FaceEncoding{Face19794, Face39794} {
+			ft, err := NewFaceTemplateAs(img, enc)
+			if err != nil {
+				t.Fatal(err)
+			}
+			b, err := (&DG2{Faces: []FaceTemplate{ft}}).Encode()
+			if err != nil {
+				t.Fatal(err)
+			}
+			d, err := ParseDG2(b)
+			if err != nil {
+				t.Fatalf("%s: %v", enc, err)
+			}
+			got := d.FirstImage()
+			if d.Faces[0].Encoding() != enc || got == nil || !bytes.Equal(got.Image, photo) || got.Width != 120 || got.Height != 160 {
+				t.Fatalf("%s: %+v", enc, d.Faces[0])
+			}
+			again, err := d.Encode()
+			if err != nil || !bytes.Equal(again, b) {
+				t.Fatalf("%s: re-encoded differently (%v)", enc, err)
+			}
+		}
+	}
+	// A 39794 block under a header that says 19794 is still read as what
+	// it is; a malformed one is an error, not a panic.
+	ft, _ := NewFaceTemplateAs(&FaceImage{Image: ldsTestJPEG(t, 8, 8), Width: 8, Height: 8}, Face39794)
+	ft.Header = DefaultFaceHeader()
+	b, _ := (&DG2{Faces: []FaceTemplate{ft}}).Encode()
+	if d, err := ParseDG2(b); err != nil || d.Faces[0].Encoding() != Face39794 {
+		t.Fatalf("mislabelled 39794: %v", err)
+	}
+	if _, err := NewFaceTemplateAs(&FaceImage{Image: []byte("not an image"), Width: 8, Height: 8}, Face39794); err == nil {
+		t.Fatal("39794 of a non-image")
+	}
+	if _, err := NewFaceTemplateAs(&FaceImage{Image: ldsTestJPEG(t, 8, 8)}, "3"); err == nil {
+		t.Fatal("unknown encoding accepted")
+	}
+}

@@ -27,6 +27,9 @@ type DocumentSpec struct {
 	// BAC-only card).
 	PACE   []SecurityInfo
 	NoPACE bool
+	// DG2Format is the face's encoding: Face19794 (ISO/IEC 19794-5, what
+	// the CCCD carries; the default) or Face39794 (ISO/IEC 39794-5).
+	DG2Format FaceEncoding
 	// Hash is the data-group hash algorithm (SHA-256 when zero).
 	Hash crypto.Hash
 	Sign SODSignOptions
@@ -74,7 +77,11 @@ func BuildDocument(spec DocumentSpec) (*Document, error) {
 	default:
 		img.Gender = GenderUnspecified
 	}
-	dg2 := &DG2{Faces: []FaceTemplate{NewFaceTemplate(&FaceRecord{Images: []FaceImage{img}})}}
+	face, err := NewFaceTemplateAs(&img, spec.DG2Format)
+	if err != nil {
+		return nil, err
+	}
+	dg2 := &DG2{Faces: []FaceTemplate{face}}
 	if dgs[2], err = dg2.Encode(); err != nil {
 		return nil, err
 	}

@@ -96,6 +96,12 @@ func InspectFiles(files map[string][]byte, in Input, opt Options) (*Report, erro
 	if err != nil {
 		return nil, err
 	}
+	if in.AAChallenge == nil && in.AASignature == nil {
+		in.AAChallenge, in.AASignature = files[AAChallengeFile], files[AASignatureFile]
+	}
+	if (in.AAChallenge == nil) != (in.AASignature == nil) {
+		return nil, fmt.Errorf("%w: an AA transcript needs both %s and %s", ErrBadFiles, AAChallengeFile, AASignatureFile)
+	}
 	rep.Access = Access{Method: "offline"}
 	start := time.Now()
 	if err := judge(nil, rep, doc, in, opt); err != nil {

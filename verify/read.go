@@ -185,14 +185,23 @@ func readDocument(card *apdu.Card, sec lds.Secret, opt Options) (*Report, *docum
 	return rep, doc, nil
 }
 
+// Names of an Active Authentication transcript among the files of an
+// offline inspection: the challenge the verifier sent and the chip's
+// INTERNAL AUTHENTICATE answer ('cccd read --out' writes them).
+const (
+	AAChallengeFile = "AA.challenge"
+	AASignatureFile = "AA.signature"
+)
+
 // FileNames are the names InspectFiles takes, as 'cccd read --out' writes
-// them (without .bin): EF.COM, EF.SOD, EF.CardAccess, DG1 … DG16.
+// them (without .bin): EF.COM, EF.SOD, EF.CardAccess, DG1 … DG16, and the
+// AA transcript (AAChallengeFile, AASignatureFile).
 func FileNames() []string {
 	names := []string{"EF.COM", "EF.SOD", "EF.CardAccess"}
 	for n := 1; n <= 16; n++ {
 		names = append(names, lds.FileName(lds.DGFileID(n)))
 	}
-	return names
+	return append(names, AAChallengeFile, AASignatureFile)
 }
 
 // documentFromFiles takes files read earlier, by name.
@@ -207,6 +216,12 @@ func documentFromFiles(files map[string][]byte) (*Report, *document, error) {
 	sort.Strings(names)
 	for _, name := range names {
 		b := files[name]
+		if name == AAChallengeFile || name == AASignatureFile {
+			if len(b) > 1024 {
+				return nil, nil, fmt.Errorf("%w: %s is %d bytes: no AA transcript is that long", ErrBadFiles, name, len(b))
+			}
+			continue // taken by InspectFiles
+		}
 		fid, ok := lds.FileID(name)
 		if !ok || fid == lds.FIDATRInfo {
 			return nil, nil, fmt.Errorf("%w: unknown file %q (expected EF.COM, EF.SOD, EF.CardAccess, DG1 … DG16)", ErrBadFiles, name)

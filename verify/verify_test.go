@@ -1,6 +1,7 @@
 package verify_test
 
 import (
+	"bytes"
 	"crypto"
 	"crypto/ecdsa"
 	"crypto/elliptic"
@@ -78,6 +79,7 @@ type cardOpts struct {
 	noAA   bool
 	noPACE bool
 	ca     bool
+	dg2    lds.FaceEncoding
 	record func(*citizen.Record)
 }
 
@@ -116,7 +118,7 @@ func buildCard(t testing.TB, o cardOpts) (*lds.Document, crypto.PrivateKey, *pki
 	if err != nil {
 		t.Fatal(err)
 	}
-	spec.AAPublicKey, spec.CAPublicKey, spec.NoPACE = aaPub, caPub, o.noPACE
+	spec.AAPublicKey, spec.CAPublicKey, spec.NoPACE, spec.DG2Format = aaPub, caPub, o.noPACE, o.dg2
 	spec.Sign = lds.SODSignOptions{Certificate: p.DS, Signer: p.DSKey, PSS: o.pss}
 	card, err := lds.BuildDocument(spec)
 	if err != nil {
@@ -174,6 +176,8 @@ func TestGenuineCards(t *testing.T) {
 		{"no AA", cardOpts{noAA: true}, func(c *lds.Document) verify.Input { return verify.Input{Secret: lds.Secret{CAN: c.Secret.CAN}} }},
 		{"CA card", cardOpts{ca: true}, func(c *lds.Document) verify.Input { return verify.Input{Secret: lds.Secret{CAN: c.Secret.CAN}} }},
 		{"CA card, BAC", cardOpts{ca: true, noPACE: true}, func(c *lds.Document) verify.Input { return verify.Input{Secret: c.Secret.MRZOnly()} }},
+		{"Vietnamese PKI profile (brainpoolP512r1 explicit CSCA, brainpoolP384r1 DS)", cardOpts{alg: "vn-brainpool512", ca: true}, func(c *lds.Document) verify.Input { return verify.Input{Secret: c.Secret.CANOnly()} }},
+		{"ISO/IEC 39794-5 face", cardOpts{dg2: lds.Face39794}, func(c *lds.Document) verify.Input { return verify.Input{Secret: c.Secret.CANOnly()} }},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			c, aa, p := buildCard(t, tt.o)
@@ -184,6 +188,9 @@ func TestGenuineCards(t *testing.T) {
 			}
 			if rep.Holder == nil || rep.Holder.IDNumber != c.Data.DG13.IDNumber || len(rep.Photo) == 0 {
 				t.Fatal("holder data or photo missing")
+			}
+			if d, err := lds.ParseDG2(c.Files[0x0102]); err != nil || d.Faces[0].Encoding() != tt.o.dg2 && tt.o.dg2 != "" || !bytes.Equal(d.FirstImage().Image, rep.Photo) {
+				t.Fatalf("DG2 %v: the photo of the report is not the one written", err)
 			}
 			if tt.o.noAA && checkOf(rep, "clone.active_authentication").Status != verify.Skip {
 				t.Fatal("AA not skipped without DG15")
@@ -222,14 +229,18 @@ func resign(t testing.TB, c *lds.Document, p *pki.TestPKI, mutate func(map[int][
 
 func flip(b []byte) []byte { out := append([]byte(nil), b...); out[len(out)-3] ^= 0x01; return out }
 
-func TestForgeryMatrix(t *testing.T) {
+// forgeryCase is a card forged from a genuine one, and the checks that must
+// fail on it.
+type forgeryCase struct {
+	name   string
+	o      cardOpts
+	forge  func(t *testing.T, c *lds.Document, img *testcards.Image, p *pki.TestPKI) (*verify.TrustStore, verify.Input)
+	failed string
+}
+
+func forgeryCases(t *testing.T) []forgeryCase {
 	other := sample(t, 1)
-	for _, tt := range []struct {
-		name   string
-		o      cardOpts
-		forge  func(t *testing.T, c *lds.Document, img *testcards.Image, p *pki.TestPKI) (*verify.TrustStore, verify.Input)
-		failed string
-	}{
+	return []forgeryCase{
 		{"tampered DG1", cardOpts{}, func(t *testing.T, c *lds.Document, img *testcards.Image, p *pki.TestPKI) (*verify.TrustStore, verify.Input) {
 			img.SetFile(0x0101, false, flip(c.Files[0x0101]))
 			return nil, verify.Input{Secret: lds.Secret{CAN: c.Secret.CAN}}
@@ -397,7 +408,11 @@ func TestForgeryMatrix(t *testing.T) {
 			img.SetFile(0x011D, false, []byte{0x77, 0x05, 0x30, 0x03, 0x02, 0x01, 0x00})
 			return nil, verify.Input{Secret: lds.Secret{CAN: c.Secret.CAN}}
 		}, "sod.parse"},
-	} {
+	}
+}
+
+func TestForgeryMatrix(t *testing.T) {
+	for _, tt := range forgeryCases(t) {
 		t.Run(tt.name, func(t *testing.T) {
 			c, aa, p := buildCard(t, tt.o)
 			img := cardImage(t, c, aa)

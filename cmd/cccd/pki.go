@@ -43,10 +43,15 @@ issuing state's keys, usually held in an HSM.`,
 DIR is created if missing. A non-empty DIR is refused unless --force.
 
 Algorithms: ` + strings.Join(pki.Algorithms(), ", ") + `.
+vn-brainpool512 is the profile of Viet Nam's own CSCA (ECDSA on
+brainpoolP512r1 with explicit curve parameters, signed with SHA-512) issuing
+a brainpoolP384r1 Document Signer (SHA-384). OpenSSL 3 refuses chains with
+explicit parameters on purpose; cccd verifies them.
 
 Examples:
   cccd pki init --out testpki
   cccd pki init --out testpki --alg rsa-pss-3072 --force
+  cccd pki init --out vnpki --alg vn-brainpool512
   openssl verify -CAfile testpki/csca.pem testpki/ds.pem`,
 		Args: cobra.NoArgs,
 		RunE: func(c *cobra.Command, _ []string) error {
