@@ -1,6 +1,9 @@
 package lds
 
-import "encoding/asn1"
+import (
+	"encoding/asn1"
+	"fmt"
+)
 
 // Object identifiers of the LDS objects (ICAO 9303-10 §4.6, 9303-11 §9.2,
 // 9303-12 §9). Protocol OIDs of PACE, CA and TA stay plain
@@ -63,4 +66,56 @@ var (
 // sinfoUnder reports whether oid lies under arc and is longer than it.
 func sinfoUnder(oid, arc asn1.ObjectIdentifier) bool {
 	return len(oid) > len(arc) && oid[:len(arc)].Equal(arc)
+}
+
+// ProtocolName names a SecurityInfo protocol OID as BSI TR-03110-3 A.1.1
+// and ICAO 9303-11 §9.2 do ("id-PACE-ECDH-GM-AES-CBC-CMAC-128"), or returns
+// the dotted OID for one it does not know.
+func ProtocolName(oid asn1.ObjectIdentifier) string {
+	ciphers := []string{"", "3DES-CBC-CBC", "AES-CBC-CMAC-128", "AES-CBC-CMAC-192", "AES-CBC-CMAC-256"}
+	under := func(arc asn1.ObjectIdentifier, extra int) (int, int, bool) {
+		if len(oid) != len(arc)+extra || !oid[:len(arc)].Equal(arc) {
+			return 0, 0, false
+		}
+		a, b := oid[len(arc)], 0
+		if extra == 2 {
+			b = oid[len(arc)+1]
+		}
+		return a, b, true
+	}
+	name := func(prefix string, ka, c int) string {
+		if c < 1 || c >= len(ciphers) {
+			return ""
+		}
+		k := map[int]string{1: "DH", 2: "ECDH"}[ka]
+		if k == "" {
+			return ""
+		}
+		return prefix + k + "-" + ciphers[c]
+	}
+	switch {
+	case oid.Equal(OIDActiveAuthentication):
+		return "id-icao-mrtd-security-aaProtocolObject"
+	case oid.Equal(OIDTerminalAuthentication):
+		return "id-TA"
+	case oid.Equal(OIDChipAuthenticationPublicKeyDH):
+		return "id-PK-DH"
+	case oid.Equal(OIDChipAuthenticationPublicKeyECDH):
+		return "id-PK-ECDH"
+	}
+	if m, c, ok := under(sinfoArcPACE, 2); ok {
+		mapping := map[int]string{1: "DH-GM", 2: "ECDH-GM", 3: "DH-IM", 4: "ECDH-IM", 6: "ECDH-CAM"}[m]
+		if mapping != "" && c >= 1 && c < len(ciphers) {
+			return "id-PACE-" + mapping + "-" + ciphers[c]
+		}
+	}
+	if ka, c, ok := under(sinfoArcCA, 2); ok {
+		if n := name("id-CA-", ka, c); n != "" {
+			return n
+		}
+	}
+	if v, _, ok := under(sinfoArcTA, 1); ok {
+		return fmt.Sprintf("id-TA (version arc %d)", v)
+	}
+	return oid.String()
 }

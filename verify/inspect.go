@@ -33,6 +33,10 @@ type Options struct {
 	Rand io.Reader
 	// NoPACE opens with BAC even when the chip offers PACE.
 	NoPACE bool
+	// AATranscript makes Read ask a chip with DG15 to sign a fresh
+	// challenge and keep both (Raw[AAChallengeFile], Raw[AASignatureFile]),
+	// so that an offline inspection of the dump can check the chip's key.
+	AATranscript bool
 }
 
 func (o Options) now() time.Time {
@@ -117,9 +121,25 @@ func InspectFiles(files map[string][]byte, in Input, opt Options) (*Report, erro
 func Read(card *apdu.Card, sec lds.Secret, opt Options) (*Report, error) {
 	before := card.Stats()
 	defer card.SetLimits(apdu.Limits{})
-	rep, _, err := readDocument(card, sec, opt)
+	rep, doc, err := readDocument(card, sec, opt)
 	if err != nil {
 		return nil, err
+	}
+	if _, ok := doc.dgs[15]; ok && opt.AATranscript {
+		challenge := make([]byte, 8)
+		if _, err := io.ReadFull(opt.rand(), challenge); err != nil {
+			return nil, err
+		}
+		sig, err := card.Send(apdu.Command{INS: 0x88, Data: challenge, Ne: apdu.MaxShortLe})
+		switch {
+		case err == nil:
+			rep.Raw[AAChallengeFile], rep.Raw[AASignatureFile] = challenge, sig
+			rep.Files = append(rep.Files, FileInfo{Name: AAChallengeFile, Size: len(challenge)}, FileInfo{Name: AASignatureFile, Size: len(sig)})
+		case apdu.IsTransport(err):
+			return nil, noConclusion(err)
+		default:
+			rep.Files = append(rep.Files, FileInfo{Name: AASignatureFile, Note: fmt.Sprintf("the chip refuses active authentication: %v", err)})
+		}
 	}
 	rep.countTraffic(card, before)
 	rep.CheckedAt = opt.now().UTC().Format(time.RFC3339)

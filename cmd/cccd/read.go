@@ -20,8 +20,10 @@ func init() {
 		Short: "Read a card's raw files for audits and other tools",
 		Long: `Open the chip and read every file it gives — EF.CardAccess, EF.COM,
 EF.SOD and the data groups — into DIR as EF.COM.bin, DG1.bin, …, EF.SOD.bin,
-plus card.json (how the chip was opened, the files, the traffic). Nothing is
-checked: use 'cccd verify' for a verdict.
+plus card.json (how the chip was opened, the files, the traffic). A chip
+with DG15 is also asked to sign a fresh challenge: AA.challenge.bin and
+AA.signature.bin let 'cccd verify --files DIR' check its key later. Nothing
+is checked here: use 'cccd verify' for a verdict, live or on the dump.
 
 ` + secretHelp + `
 
@@ -42,7 +44,7 @@ Examples:
 				return err
 			}
 			defer card.Close()
-			rep, err := verify.Read(card.Card, in.Secret, verify.Options{NoPACE: noPACE})
+			rep, err := verify.Read(card.Card, in.Secret, verify.Options{NoPACE: noPACE, AATranscript: true})
 			if err != nil {
 				return openError(err)
 			}
