@@ -35,6 +35,8 @@ var (
 	ErrEncoding = errors.New("text is not valid UTF-8")
 	// ErrIssueDate: the date of issue is before the date of birth.
 	ErrIssueDate = errors.New("date of issue before date of birth")
+	// ErrFormat: a field's value does not have the shape it must have.
+	ErrFormat = errors.New("malformed field")
 )
 
 // FieldError is one problem with one field of a citizen record. Field uses

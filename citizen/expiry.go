@@ -80,3 +80,22 @@ func ComputeExpiry(dob, issue time.Time) (Expiry, error) {
 	}
 	return Expiry{Law: law, Lifetime: true}, nil
 }
+
+// Generation is a card's generation: the CCCD of the 2014 law or the
+// "Căn cước" card of the 2023 law.
+type Generation struct {
+	Year int    `json:"year"` // 2021 (CCCD with chip) or 2024
+	Name string `json:"name"` // as the card body prints it
+	Law  Law    `json:"law"`
+}
+
+// GenerationFor is the generation of a card issued on issue: from 1 July
+// 2024 the "Căn cước" card (Law on Identification 2023, Art. 46), before
+// it the chip CCCD ("Căn cước công dân", Law on Citizen Identification
+// 2014).
+func GenerationFor(issue time.Time) Generation {
+	if LawFor(issue) == Law2023 {
+		return Generation{Year: 2024, Name: "Căn cước", Law: Law2023}
+	}
+	return Generation{Year: 2021, Name: "Căn cước công dân", Law: Law2014}
+}

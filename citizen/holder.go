@@ -56,3 +56,14 @@ func NewHolder(r Record) (h *Holder, errs, warnings Check) {
 	}
 	return &v, errs, warnings
 }
+
+// ChildAge is the age under which the 2024 card is a child's: its QR then
+// carries the parents' names (Circular 16/2024/TT-BCA), and the card is
+// renewed at 14 (Law on Identification 2023, Art. 21).
+const ChildAge = 14
+
+// IsChild reports whether the holder was under ChildAge on the date of
+// issue.
+func (h *Holder) IsChild() bool {
+	return !h.DateOfIssue.IsZero() && ageOn(h.DateOfBirth, h.DateOfIssue) < ChildAge
+}

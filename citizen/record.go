@@ -28,6 +28,13 @@ type Record struct {
 	SpouseName          string `json:"spouse_name,omitempty"`
 	Photo               string `json:"photo,omitempty"` // path of the face image (personalization)
 	CAN                 string `json:"can,omitempty"`   // 6-digit CAN if the card prints one; default: last 6 digits of id_number
+	// DG13Field16 is DG13 field 16: 16 printable characters whose meaning
+	// is not public; empty derives one per card (lds.DG13Field16).
+	DG13Field16 string `json:"dg13_field16,omitempty"`
+	// CancelledIDNumbers are personal ID numbers cancelled for this
+	// holder (2024 card, Circular 16/2024/TT-BCA), 12 digits each,
+	// separated by commas; the QR of the 2024 card lists them.
+	CancelledIDNumbers string `json:"cancelled_id_numbers,omitempty"`
 }
 
 // Validate checks a record. Errors are what makes the record unusable
@@ -92,6 +99,21 @@ func (r Record) check() (h Holder, errs, warnings Check) {
 	if r.CAN != "" && (len(r.CAN) != 6 || !allDigits(r.CAN)) {
 		errs.add(&FieldError{Field: "can", Reason: "must be 6 digits", Err: ErrCANFormat})
 	}
+	if r.DG13Field16 != "" && !isPrintable16(r.DG13Field16) {
+		errs.add(&FieldError{Field: "dg13_field16", Reason: "must be 16 characters of A-Z, a-z, 0-9 (a PrintableString)", Err: ErrFormat})
+	}
+	if r.CancelledIDNumbers != "" {
+		for _, n := range SplitIDList(r.CancelledIDNumbers) {
+			if len(n) != 12 || !allDigits(n) {
+				errs.add(&FieldError{Field: "cancelled_id_numbers", Reason: "must be 12-digit numbers separated by commas", Err: ErrIDFormat})
+				break
+			}
+			if n == r.IDNumber {
+				errs.add(&FieldError{Field: "cancelled_id_numbers", Reason: "lists the holder's own ID number", Err: ErrIDFormat})
+				break
+			}
+		}
+	}
 	if r.IDNumber != "" {
 		id, err := ParseID(r.IDNumber)
 		if err != nil {
@@ -102,4 +124,23 @@ func (r Record) check() (h Holder, errs, warnings Check) {
 		}
 	}
 	return h, errs, warnings
+}
+
+func isPrintable16(s string) bool {
+	if len(s) != 16 {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if !(c >= 'A' && c <= 'Z' || c >= 'a' && c <= 'z' || c >= '0' && c <= '9') {
+			return false
+		}
+	}
+	return true
+}
+
+// SplitIDList splits a list of ID numbers written with commas,
+// semicolons or spaces between them.
+func SplitIDList(s string) []string {
+	return strings.FieldsFunc(s, func(r rune) bool { return r == ',' || r == ';' || r == ' ' || r == '\t' })
 }

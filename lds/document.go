@@ -30,10 +30,50 @@ type DocumentSpec struct {
 	// DG2Format is the face's encoding: Face19794 (ISO/IEC 19794-5, what
 	// the CCCD carries; the default) or Face39794 (ISO/IEC 39794-5).
 	DG2Format FaceEncoding
+	// Profile is the layout: ProfileCCCD (the default) as real CCCDs
+	// are, or ProfileICAO for a plain ICAO 9303 chip.
+	Profile Profile
+	// DG3 is the fingerprint data group's file (a DG3 built by the
+	// caller); nil writes, in the cccd profile, a DG3 without finger
+	// images — present and protected, as on real cards.
+	DG3 []byte
 	// Hash is the data-group hash algorithm (SHA-256 when zero).
 	Hash crypto.Hash
 	Sign SODSignOptions
 }
+
+// Profile is how a document's files are laid out.
+type Profile string
+
+const (
+	// ProfileCCCD lays the files out as real CCCDs are
+	// (shared/realworld/README.md): EF.CardAccess with
+	// TerminalAuthenticationInfo, ChipAuthenticationInfo and PACEInfo;
+	// the same infos repeated in DG14, so that passive authentication
+	// covers them (ICAO 9303-11 §9.2.1); EF.COM listing DG3; a DG3 the
+	// chip keeps behind terminal authentication; DG13 field 16 filled.
+	ProfileCCCD Profile = "cccd"
+	// ProfileICAO is a plain ICAO 9303 chip: EF.CardAccess with PACEInfo
+	// only, no DG3, DG13 field 16 empty.
+	ProfileICAO Profile = "icao"
+)
+
+// caProtocolFor is the chip authentication protocol of a CA key: ECDH with
+// the AES key length that matches the curve's strength (BSI TR-03111 §5).
+func caProtocolFor(pub *ecdsa.PublicKey) asn1.ObjectIdentifier {
+	switch bits := pub.Curve.Params().BitSize; {
+	case bits > 384:
+		return OIDCAECDHAES256
+	case bits > 256:
+		return OIDCAECDHAES192
+	}
+	return OIDCAECDHAES128
+}
+
+// emptyDG3 is a DG3 with a biometric information group of no templates
+// (ICAO 9303-10 §4.7.3): present, listed and signed, and kept behind
+// terminal authentication by the chip.
+var emptyDG3 = []byte{0x63, 0x05, 0x7F, 0x61, 0x02, 0x02, 0x01, 0x00}
 
 // Document is a chip's content ready to be written: every file by
 // identifier and the secret that opens it (the MRZ fields and the CAN).
@@ -54,7 +94,7 @@ var DefaultCCCDPACE = []SecurityInfo{NewPACEInfo(OIDPACEECDHGMAES128, 2, 13)}
 // the MRZ fields (document number = last 9 digits of the ID number) and the
 // CAN (its last 6 digits, or the record's own CAN).
 func BuildDocument(spec DocumentSpec) (*Document, error) {
-	data, err := NewCCCDData(spec.Holder)
+	data, err := newCCCDData(spec.Holder, spec.Profile != ProfileICAO)
 	if err != nil {
 		return nil, err
 	}
@@ -94,13 +134,43 @@ func BuildDocument(spec DocumentSpec) (*Document, error) {
 			return nil, err
 		}
 	}
+	cccd := spec.Profile != ProfileICAO
+	// EF.CardAccess: in the cccd profile TerminalAuthenticationInfo,
+	// ChipAuthenticationInfo and PACEInfo, in that order (the 54 bytes of
+	// the real card's EF.CardAccess when the CA key is a 256-bit one).
+	var access SecurityInfos
+	var caInfo *SecurityInfo
+	if spec.CAPublicKey != nil {
+		caInfo = &SecurityInfo{Kind: SecurityInfoChipAuthentication, Protocol: caProtocolFor(spec.CAPublicKey), Version: 1, ParameterID: -1}
+	}
+	if !spec.NoPACE {
+		pace := spec.PACE
+		if pace == nil {
+			pace = DefaultCCCDPACE
+		}
+		if cccd {
+			access = append(access, SecurityInfo{Kind: SecurityInfoTerminalAuthentication, Protocol: OIDTerminalAuthentication, Version: 1, ParameterID: -1})
+			if caInfo != nil {
+				access = append(access, *caInfo)
+			}
+		}
+		access = append(access, pace...)
+	}
 	var infos SecurityInfos
+	if cccd {
+		// DG14 repeats EF.CardAccess, so that the PACE the chip offers is
+		// signed (ICAO 9303-11 §9.2.1; gmrtd checks it).
+		infos = append(infos, access...)
+	}
 	if spec.CAPublicKey != nil {
 		pk, err := NewChipAuthenticationPublicKeyInfo(spec.CAPublicKey, nil)
 		if err != nil {
 			return nil, err
 		}
-		infos = append(infos, SecurityInfo{Kind: SecurityInfoChipAuthentication, Protocol: OIDCAECDHAES128, Version: 1, ParameterID: -1}, pk)
+		if !cccd || spec.NoPACE {
+			infos = append(infos, *caInfo)
+		}
+		infos = append(infos, pk)
 	}
 	if _, ok := spec.AAPublicKey.(*ecdsa.PublicKey); ok {
 		// ECDSA AA names its signature algorithm (ecdsa-with-SHA256) in
@@ -110,6 +180,12 @@ func BuildDocument(spec DocumentSpec) (*Document, error) {
 	if len(infos) > 0 {
 		if dgs[14], err = (&DG14{Infos: infos}).Encode(); err != nil {
 			return nil, err
+		}
+	}
+	if cccd {
+		dgs[3] = spec.DG3
+		if dgs[3] == nil {
+			dgs[3] = emptyDG3
 		}
 	}
 	h := spec.Hash
@@ -129,11 +205,7 @@ func BuildDocument(spec DocumentSpec) (*Document, error) {
 		files[DGFileID(n)] = b
 	}
 	if !spec.NoPACE {
-		pace := spec.PACE
-		if pace == nil {
-			pace = DefaultCCCDPACE
-		}
-		ca, err := (&CardAccess{Infos: pace}).Encode()
+		ca, err := (&CardAccess{Infos: access}).Encode()
 		if err != nil {
 			return nil, err
 		}

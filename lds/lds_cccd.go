@@ -1,7 +1,10 @@
 package lds
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/cccd-vn/cccd/citizen"
@@ -25,7 +28,22 @@ type CCCDData struct {
 // from a validated holder (citizen.NewHolder): dates turn into dd/mm/yyyy
 // (DG13) and YYMMDD (MRZ), and a lifetime card gets 991231 in the MRZ and
 // DG13LifetimeExpiry in DG13. Errors name the field, never its value.
-func NewCCCDData(h *citizen.Holder) (*CCCDData, error) {
+func NewCCCDData(h *citizen.Holder) (*CCCDData, error) { return newCCCDData(h, true) }
+
+// DG13Field16 is the 16-character value of DG13 field 16 for a card: the
+// record's own (dg13_field16) when given, else one derived from the ID
+// number and the date of issue. On real cards it is a 16-character
+// PrintableString whose meaning is not public (perhaps a serial); what
+// matters to readers is its shape, and that it is stable per card.
+func DG13Field16(h *citizen.Holder) string {
+	if h.Record.DG13Field16 != "" {
+		return h.Record.DG13Field16
+	}
+	sum := sha256.Sum256([]byte("cccd dg13 field 16|" + h.Record.IDNumber + "|" + h.Record.DateOfIssue))
+	return strings.ToUpper(hex.EncodeToString(sum[:8]))
+}
+
+func newCCCDData(h *citizen.Holder, field16 bool) (*CCCDData, error) {
 	r := h.Record
 	exp := h.Expiry
 	m, err := NewCCCDMRZ(CCCDHolder{IDNumber: r.IDNumber, FullName: r.FullName, Sex: h.Sex.MRZ(), DateOfBirth: h.DateOfBirth, DateOfExpiry: exp.Date})
@@ -54,6 +72,9 @@ func NewCCCDData(h *citizen.Holder) (*CCCDData, error) {
 		DateOfIssue: ddmm(h.DateOfIssue), DateOfExpiry: expText,
 		FatherName: r.FatherName, MotherName: r.MotherName, SpouseName: r.SpouseName,
 		OldIDNumber: r.OldIDNumber,
+	}
+	if field16 {
+		d.Field16 = DG13Field16(h)
 	}
 	if _, err := d.Encode(); err != nil {
 		return nil, fmt.Errorf("DG13: %w", err)

@@ -11,9 +11,12 @@
 // trailing fields in Extra, and names every malformed field by position and
 // meaning ("field 4 (date of birth) '31021990' is not a date"). Validate adds
 // the soft checks of the ID number (citizen.ID.Check). The layout is told by
-// the date of issue: a card issued from 1 July 2024 is a 2024 identity card,
-// whose eighth and ninth fields are read as date of expiry and place of birth
-// registration (unconfirmed by a public sample; see Layout2024).
+// the date of issue: a card issued from 1 July 2024 is a 2024 identity card
+// ("Căn cước"), whose QR adds the cancelled ID numbers and, for children,
+// the parents' names (Circular 16/2024/TT-BCA; the order is not published,
+// so the fields after the seventh are read by their shape and written back
+// exactly as read — see Layout2024). Nothing after the seventh field is an
+// error.
 //
 // Payload.Secret derives what opens the chip: the CAN (last 6 digits of
 // the ID number) for PACE, and the BAC inputs (document number = last 9

@@ -5,9 +5,11 @@ import (
 	"fmt"
 	"strings"
 	"time"
+	"unicode"
 	"unicode/utf8"
 
 	"github.com/cccd-vn/cccd/citizen"
+	"golang.org/x/text/unicode/norm"
 )
 
 // Layout is the field set of a payload.
@@ -17,12 +19,17 @@ const (
 	// Layout2021 is the CCCD (2014 law) payload, seven fields:
 	// ID|old ID|full name|date of birth|sex|place of residence|date of issue.
 	Layout2021 Layout = 2021
-	// Layout2024 is the identity card (2023 law, issued from 1 July 2024).
-	// Its payload keeps the seven fields of 2021; what follows is not
-	// confirmed by a public sample. This package reads an eighth field as the
-	// date of expiry (ddmmyyyy; empty or text for a lifetime card) and a ninth
-	// as the place of birth registration, both printed on that card's back,
-	// and keeps anything further in Extra.
+	// Layout2024 is the identity card "Căn cước" (2023 law, issued from
+	// 1 July 2024). Circular 16/2024/TT-BCA lists its QR contents as the
+	// 2021 fields plus the cancelled personal ID numbers (if any) and, for
+	// children, the parents' names; the field order is not published.
+	// What is known: the seven 2021 fields come first (the date of issue
+	// tells the layout). What is assumed: whatever follows is read by its
+	// shape — a field of 12-digit numbers is the cancelled ID list, fields
+	// of words are the parents' names (father then mother when there are
+	// two) — and anything else is kept, unnamed, in order. Nothing after
+	// the seventh field is ever an error, and the trailing fields are
+	// written back exactly as read.
 	Layout2024 Layout = 2024
 )
 
@@ -41,7 +48,6 @@ func (l Layout) MarshalText() ([]byte, error) { return []byte(l.String()), nil }
 var fieldNames = [...]string{
 	1: "ID number", 2: "old ID number", 3: "full name", 4: "date of birth",
 	5: "sex", 6: "place of residence", 7: "date of issue",
-	8: "date of expiry", 9: "place of birth registration",
 }
 
 const minFields = 7
@@ -52,17 +58,42 @@ const qrDate = "02012006"
 // Payload is the content of the QR code on the card body. Dates are
 // "YYYY-MM-DD" like citizen.Record; text keeps its diacritics.
 type Payload struct {
-	Layout           Layout   `json:"layout"`
-	IDNumber         string   `json:"id_number"`
-	OldIDNumber      string   `json:"old_id_number"`
-	FullName         string   `json:"full_name"`
-	DateOfBirth      string   `json:"date_of_birth"`
-	Sex              string   `json:"sex"` // as printed: Nam / Nữ
-	PlaceOfResidence string   `json:"place_of_residence"`
-	DateOfIssue      string   `json:"date_of_issue"`
-	DateOfExpiry     string   `json:"date_of_expiry,omitempty"`              // 2024 layout: YYYY-MM-DD, or the printed text for a lifetime card
-	PlaceOfBirth     string   `json:"place_of_birth_registration,omitempty"` // 2024 layout
-	Extra            []string `json:"extra_fields,omitempty"`                // unknown trailing fields, verbatim
+	Layout           Layout `json:"layout"`
+	IDNumber         string `json:"id_number"`
+	OldIDNumber      string `json:"old_id_number"`
+	FullName         string `json:"full_name"`
+	DateOfBirth      string `json:"date_of_birth"`
+	Sex              string `json:"sex"` // as printed: Nam / Nữ
+	PlaceOfResidence string `json:"place_of_residence"`
+	DateOfIssue      string `json:"date_of_issue"`
+	// CancelledIDNumbers are the holder's cancelled 12-digit personal ID
+	// numbers (2024 card), as recognised among the trailing fields.
+	CancelledIDNumbers []string `json:"cancelled_id_numbers,omitempty"`
+	// ParentNames are the parents' names (2024 card, for children), in
+	// order: father then mother when there are two.
+	ParentNames []string `json:"parent_names,omitempty"`
+	// Extra are the trailing fields of no recognised shape, in order.
+	Extra []string `json:"extra_fields,omitempty"`
+	// Trailing are the fields after the seventh exactly as read (empty
+	// ones included); Build writes them back unchanged. When nil, Build
+	// composes them from CancelledIDNumbers, ParentNames and Extra.
+	Trailing []string `json:"-"`
+}
+
+// FatherName is the first of two parents' names (2024 card), or "".
+func (p *Payload) FatherName() string {
+	if len(p.ParentNames) == 2 {
+		return p.ParentNames[0]
+	}
+	return ""
+}
+
+// MotherName is the second of two parents' names (2024 card), or "".
+func (p *Payload) MotherName() string {
+	if len(p.ParentNames) == 2 {
+		return p.ParentNames[1]
+	}
+	return ""
 }
 
 // Parse reads a payload. It rejects invalid UTF-8 (ErrEncoding), fewer than
@@ -127,33 +158,79 @@ func Parse(text string) (*Payload, error) {
 	if p.Sex != "Nam" && p.Sex != "Nữ" {
 		bad(5, p.Sex, "is not a sex (Nam or Nữ)", citizen.ErrSex)
 	}
-	rest := f[minFields:]
 	// The identity card replaced the CCCD on 1 July 2024: the date of issue
 	// tells which card, hence which layout (Law on Identification 2023, Art. 46).
 	if !issue.IsZero() && !issue.Before(citizen.Law2023Start) {
 		p.Layout = Layout2024
-		if len(rest) > 0 {
-			p.DateOfExpiry = rest[0]
-			if t, err := time.Parse(qrDate, rest[0]); err == nil && len(rest[0]) == 8 {
-				p.DateOfExpiry = citizen.FormatDate(t)
-			} else if isDigits(rest[0]) && rest[0] != "" {
-				bad(8, rest[0], "is not a date (ddmmyyyy)", citizen.ErrDate)
-			}
-			rest = rest[1:]
-		}
-		if len(rest) > 0 {
-			p.PlaceOfBirth = rest[0]
-			rest = rest[1:]
-		}
 	}
-	if len(rest) > 0 {
-		p.Extra = append([]string(nil), rest...)
+	if rest := f[minFields:]; len(rest) > 0 {
+		p.Trailing = append([]string(nil), rest...)
+		p.readTrailing(rest)
 	}
 	if len(perr.Problems) > 0 {
 		return p, &perr
 	}
 	return p, nil
 }
+
+// readTrailing names what follows the seventh field by its shape (see
+// Layout2024); it never fails.
+func (p *Payload) readTrailing(rest []string) {
+	for _, v := range rest {
+		t := strings.TrimSpace(v)
+		switch {
+		case t == "":
+		case isIDList(t):
+			p.CancelledIDNumbers = append(p.CancelledIDNumbers, citizen.SplitIDList(t)...)
+		case isPersonName(t):
+			p.ParentNames = append(p.ParentNames, t)
+		default:
+			p.Extra = append(p.Extra, v)
+		}
+	}
+}
+
+// isIDList: 12-digit numbers separated by commas, semicolons or spaces.
+func isIDList(s string) bool {
+	ids := citizen.SplitIDList(s)
+	for _, id := range ids {
+		if len(id) != 12 || !isDigits(id) {
+			return false
+		}
+	}
+	return len(ids) > 0
+}
+
+// isPersonName: three to seven words of letters whose first is a
+// Vietnamese family name — the shape that tells a parent's name from a
+// place ("Hà Nội": Hà is a family name too) or any other text, which is
+// then kept as an unnamed field. (A two-word name is kept unnamed: it
+// cannot be told from a place.)
+func isPersonName(s string) bool {
+	words := strings.Fields(norm.NFC.String(s))
+	if len(words) < 3 || len(words) > 7 {
+		return false
+	}
+	for _, r := range s {
+		if !unicode.IsLetter(r) && r != ' ' && !unicode.Is(unicode.Mn, r) {
+			return false
+		}
+	}
+	return familyNames[strings.ToLower(words[0])]
+}
+
+// familyNames are the common Vietnamese family names (over 95% of the
+// population carries one of them).
+var familyNames = func() map[string]bool {
+	m := map[string]bool{}
+	for _, n := range strings.Fields(`nguyễn trần lê phạm hoàng huỳnh phan vũ võ đặng bùi đỗ hồ ngô dương lý
+		đào đoàn vương trịnh trương lâm phùng mai tô hà tạ châu quách lương lưu thái cao tăng
+		triệu đinh kiều la lạc lục mạc giang khúc thân tôn từ hứa hầu diệp chu âu ông kha
+		văn đàm lã quan nghiêm mẫn phí doãn chế ninh nông thạch lò sơn y h k`) {
+		m[norm.NFC.String(n)] = true
+	}
+	return m
+}()
 
 // Validate reports every problem of a payload: the malformed fields Parse
 // rejects, plus the ID number's structure against the date of birth and sex
@@ -211,33 +288,13 @@ func (p *Payload) Check() *Error {
 		}
 		out.Problems = append(out.Problems, fe)
 	}
-	if fe := p.checkExpiry(); fe != nil {
-		out.Problems = append(out.Problems, fe)
+	for _, c := range p.CancelledIDNumbers {
+		if c == p.IDNumber {
+			out.Problems = append(out.Problems, &FieldError{Index: 1, Name: fieldNames[1],
+				Reason: "is also listed among the cancelled ID numbers: a cancelled number is not the holder's", Err: mismatchErr{citizen.ErrIDFormat}})
+		}
 	}
 	return &out
-}
-
-// checkExpiry compares a printed date of expiry (2024 layout) with the one
-// the age-milestone rule gives for the date of birth and date of issue.
-func (p *Payload) checkExpiry() *FieldError {
-	printed, err := time.Parse("2006-01-02", p.DateOfExpiry)
-	if p.Layout != Layout2024 || err != nil {
-		return nil
-	}
-	e, err := expiryOf(p)
-	if err != nil {
-		return nil
-	}
-	want := "no expiry (issued from age 58)"
-	if !e.Lifetime {
-		if e.Date.Equal(printed) {
-			return nil
-		}
-		want = fmt.Sprintf("%s (age %d)", citizen.FormatDate(e.Date), e.Age)
-	}
-	return &FieldError{Index: 8, Name: fieldNames[8], Value: p.DateOfExpiry,
-		Reason: fmt.Sprintf("disagrees with the expiry rule of the %v for this date of birth and date of issue: %s", e.Law, want),
-		Err:    mismatchErr{citizen.ErrExpiry}}
 }
 
 // String builds the payload line, as Build does.
@@ -246,8 +303,9 @@ func (p *Payload) String() string {
 	return s
 }
 
-// Build writes the payload line: seven fields, then for Layout2024 the date
-// of expiry and the place of birth registration, then Extra. It refuses a
+// Build writes the payload line: seven fields, then the trailing fields —
+// as read (Trailing), or for Layout2024 the cancelled ID numbers (joined by
+// commas), the parents' names, then Extra. It refuses a
 // payload that Parse would not read back identically (a '|' or a line break
 // inside a field, invalid UTF-8, malformed fields).
 func (p *Payload) Build() (string, error) {
@@ -274,15 +332,20 @@ func (p *Payload) text() (string, error) {
 	if layout == 0 {
 		layout = layoutFor(p.DateOfIssue)
 	}
-	if layout == Layout2024 {
-		fields = append(fields, qrDateOf(p.DateOfExpiry), p.PlaceOfBirth)
-		// The 2024 fields are optional: drop empty ones at the end, so a
-		// seven-field payload of a 2024 card builds back to seven fields.
-		for len(p.Extra) == 0 && len(fields) > minFields && fields[len(fields)-1] == "" {
-			fields = fields[:len(fields)-1]
+	switch {
+	case p.Trailing != nil:
+		fields = append(fields, p.Trailing...)
+	case layout == Layout2024:
+		// Assumed order (not published): the cancelled IDs, then the
+		// parents; an empty cancelled-ID field only when parents follow.
+		if len(p.CancelledIDNumbers) > 0 || len(p.ParentNames) > 0 {
+			fields = append(fields, strings.Join(p.CancelledIDNumbers, ","))
 		}
+		fields = append(fields, p.ParentNames...)
+		fields = append(fields, p.Extra...)
+	default:
+		fields = append(fields, p.Extra...)
 	}
-	fields = append(fields, p.Extra...)
 	var perr Error
 	for i, v := range fields {
 		name := "extra field"

@@ -31,33 +31,51 @@ func TestParseReference(t *testing.T) {
 }
 
 func TestParseLayouts(t *testing.T) {
+	y24 := strings.Replace(refPayload, "20042021", "02072024", 1)
 	for _, tc := range []struct {
-		name   string
-		text   string
-		layout Layout
-		expiry string
-		pob    string
-		extra  []string
+		name      string
+		text      string
+		layout    Layout
+		cancelled []string
+		parents   []string
+		extra     []string
 	}{
-		{"2021 plain", refPayload, Layout2021, "", "", nil},
-		{"2021 trailing newline", refPayload + "\r\n", Layout2021, "", "", nil},
-		{"2021 empty old ID", strings.Replace(refPayload, "|025123456|", "||", 1), Layout2021, "", "", nil},
-		{"2021 unknown trailing fields kept", refPayload + "|Nguyễn Văn Bố|01012030|", Layout2021, "", "", []string{"Nguyễn Văn Bố", "01012030", ""}},
-		{"2024 no extra fields", strings.Replace(refPayload, "20042021", "01072024", 1), Layout2024, "", "", nil},
-		{"2024 expiry", strings.Replace(refPayload, "20042021", "02072024", 1) + "|15082030", Layout2024, "2030-08-15", "", nil},
-		{"2024 lifetime text, birth place, more", strings.Replace(refPayload, "20042021", "02072024", 1) + "|Không thời hạn|Hà Nội|x|y", Layout2024, "Không thời hạn", "Hà Nội", []string{"x", "y"}},
+		{"2021 plain", refPayload, Layout2021, nil, nil, nil},
+		{"2021 trailing newline", refPayload + "\r\n", Layout2021, nil, nil, nil},
+		{"2021 empty old ID", strings.Replace(refPayload, "|025123456|", "||", 1), Layout2021, nil, nil, nil},
+		{"2021 unknown trailing fields kept", refPayload + "|x-17|01012030|", Layout2021, nil, nil, []string{"x-17", "01012030"}},
+		{"2024 no extra fields", strings.Replace(refPayload, "20042021", "01072024", 1), Layout2024, nil, nil, nil},
+		{"2024 one cancelled ID", y24 + "|079190011111", Layout2024, []string{"079190011111"}, nil, nil},
+		{"2024 two cancelled IDs", y24 + "|079190011111,001090022222", Layout2024, []string{"079190011111", "001090022222"}, nil, nil},
+		{"2024 cancelled IDs in two fields", y24 + "|079190011111|001090022222", Layout2024, []string{"079190011111", "001090022222"}, nil, nil},
+		{"2024 child: parents, no cancelled ID", y24 + "||Nguyễn Văn Bố|Trần Thị Mẹ", Layout2024, nil, []string{"Nguyễn Văn Bố", "Trần Thị Mẹ"}, nil},
+		{"2024 child: cancelled ID and parents", y24 + "|079190011111|Nguyễn Văn Bố|Trần Thị Mẹ", Layout2024, []string{"079190011111"}, []string{"Nguyễn Văn Bố", "Trần Thị Mẹ"}, nil},
+		{"2024 one parent", y24 + "||Trần Thị Mẹ", Layout2024, nil, []string{"Trần Thị Mẹ"}, nil},
+		{"2024 empty trailing fields", y24 + "|||", Layout2024, nil, nil, nil},
+		{"2024 what the shape does not tell", y24 + "|15082030|Hà Nội, Ba Đình|A+|Hà Nội", Layout2024, nil, nil, []string{"15082030", "Hà Nội, Ba Đình", "A+", "Hà Nội"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			p, err := Parse(tc.text)
 			if err != nil {
-				t.Fatal(err)
+				t.Fatalf("a 2021 or 2024 payload must parse: %v", err)
 			}
-			if p.Layout != tc.layout || p.DateOfExpiry != tc.expiry || p.PlaceOfBirth != tc.pob || !reflect.DeepEqual(p.Extra, tc.extra) {
+			if p.Layout != tc.layout || !reflect.DeepEqual(p.CancelledIDNumbers, tc.cancelled) || !reflect.DeepEqual(p.ParentNames, tc.parents) || !reflect.DeepEqual(p.Extra, tc.extra) {
 				t.Errorf("Parse = %+v", p)
 			}
+			// Re-encoded exactly as read.
 			s, err := p.Build()
 			if err != nil || s != strings.TrimRight(tc.text, "\r\n") {
 				t.Errorf("Build = %q, %v", s, err)
+			}
+			// And composed from its fields, it reads back the same.
+			p.Trailing = nil
+			s, err = p.Build()
+			if err != nil {
+				t.Fatal(err)
+			}
+			q, err := Parse(s)
+			if err != nil || !reflect.DeepEqual(q.CancelledIDNumbers, p.CancelledIDNumbers) || !reflect.DeepEqual(q.ParentNames, p.ParentNames) || !reflect.DeepEqual(q.Extra, p.Extra) {
+				t.Errorf("composed %q read back as %+v (%v)", s, q, err)
 			}
 		})
 	}
@@ -114,9 +132,8 @@ func TestValidateMismatch(t *testing.T) {
 		{"year", strings.Replace(refPayload, "15081990", "15081991", 1), citizen.ErrBirthYear, "field 4 (date of birth) '1991-08-15' disagrees"},
 		{"century", strings.Replace(refPayload, "15081990", "15082090", 1), citizen.ErrCentury, "field 4 (date of birth)"},
 		{"province", strings.Replace(refPayload, "079190", "099190", 1), citizen.ErrProvince, "field 1 (ID number) province code '099'"},
-		{"2024 expiry", strings.Replace(refPayload, "20042021", "01092024", 1) + "|15082035", citizen.ErrExpiry,
-			"field 8 (date of expiry) '2035-08-15' disagrees with the expiry rule of the 2023 law for this date of birth and date of issue: 2030-08-15 (age 40)"},
-		{"2024 expiry of a lifetime card", "001060012345||Nguyễn Văn A|18051960|Nam|Hà Nội|01092024|18052030", citizen.ErrExpiry, "no expiry (issued from age 58)"},
+		{"2024: the holder's number among the cancelled ones", strings.Replace(refPayload, "20042021", "01092024", 1) + "|079190012345", citizen.ErrIDFormat,
+			"a cancelled number is not the holder's"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			p, err := Parse(tc.text)
@@ -172,8 +189,18 @@ func TestFromRecord(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if p.Layout != Layout2024 || p.DateOfExpiry != "2039-05-18" {
+	if p.Layout != Layout2024 || p.String() != "001099012345||Nguyễn Văn A|18051999|Nam|Hà Nội|01092024" {
 		t.Errorf("2024 payload %+v", p)
+	}
+	// A child's 2024 card carries the parents; cancelled numbers come
+	// first.
+	child := citizen.Record{IDNumber: "001216012345", FullName: "Nguyễn Văn Con", DateOfBirth: "2016-05-18", Sex: "Nam",
+		PlaceOfResidence: "Hà Nội", DateOfIssue: "2024-09-01", FatherName: "Nguyễn Văn Bố", MotherName: "Trần Thị Mẹ", CancelledIDNumbers: "001216099999"}
+	if p, err = FromRecord(child); err != nil {
+		t.Fatal(err)
+	}
+	if s := p.String(); s != "001216012345||Nguyễn Văn Con|18052016|Nam|Hà Nội|01092024|001216099999|Nguyễn Văn Bố|Trần Thị Mẹ" {
+		t.Errorf("child payload %q", s)
 	}
 	r.Sex = ""
 	if _, err := FromRecord(r); !errors.Is(err, citizen.ErrMissing) {
@@ -192,7 +219,7 @@ func TestSecret(t *testing.T) {
 		{"reference example", "001099012345||Nguyễn Văn A|18051999|Nam|Hà Nội|01032021", lds.Secret{CAN: "012345", DocumentNumber: "099012345", DateOfBirth: "990518", DateOfExpiry: "240518"}},
 		{"2 years before 25", "001099012345||Nguyễn Văn A|18051999|Nam|Hà Nội|18052022", lds.Secret{CAN: "012345", DocumentNumber: "099012345", DateOfBirth: "990518", DateOfExpiry: "390518"}},
 		{"lifetime", "001060012345||Nguyễn Văn A|18051960|Nam|Hà Nội|18052021", lds.Secret{CAN: "012345", DocumentNumber: "060012345", DateOfBirth: "600518", DateOfExpiry: "991231"}},
-		{"2024 printed expiry wins", "001099012345||Nguyễn Văn A|18051999|Nam|Hà Nội|01092024|18052039|Hà Nội", lds.Secret{CAN: "012345", DocumentNumber: "099012345", DateOfBirth: "990518", DateOfExpiry: "390518"}},
+		{"2024 with trailing fields", "001099012345||Nguyễn Văn A|18051999|Nam|Hà Nội|01092024|079190011111|x", lds.Secret{CAN: "012345", DocumentNumber: "099012345", DateOfBirth: "990518", DateOfExpiry: "390518"}},
 		{"2024 computed", "001099012345||Nguyễn Văn A|18051999|Nam|Hà Nội|01092024", lds.Secret{CAN: "012345", DocumentNumber: "099012345", DateOfBirth: "990518", DateOfExpiry: "390518"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

@@ -3,6 +3,7 @@ package qr
 import (
 	"errors"
 	"fmt"
+	"strings"
 
 	"github.com/cccd-vn/cccd/citizen"
 	"github.com/cccd-vn/cccd/lds"
@@ -35,8 +36,11 @@ func FromHolder(h *citizen.Holder) (*Payload, error) {
 		PlaceOfResidence: r.PlaceOfResidence,
 		DateOfIssue:      r.DateOfIssue,
 	}
-	if p.Layout == Layout2024 && !h.Expiry.Lifetime {
-		p.DateOfExpiry = citizen.FormatDate(h.Expiry.Date)
+	if p.Layout == Layout2024 {
+		p.CancelledIDNumbers = citizen.SplitIDList(r.CancelledIDNumbers)
+		if h.IsChild() && r.FatherName != "" && r.MotherName != "" {
+			p.ParentNames = []string{r.FatherName, r.MotherName}
+		}
 	}
 	if _, err := p.Build(); err != nil {
 		return nil, err
@@ -56,9 +60,8 @@ func (p *Payload) Record() citizen.Record {
 		PlaceOfResidence: p.PlaceOfResidence,
 		DateOfIssue:      p.DateOfIssue,
 	}
-	if _, err := citizen.ParseDate("date_of_expiry", p.DateOfExpiry); err == nil {
-		r.DateOfExpiry = p.DateOfExpiry
-	}
+	r.FatherName, r.MotherName = p.FatherName(), p.MotherName()
+	r.CancelledIDNumbers = strings.Join(p.CancelledIDNumbers, ",")
 	return r
 }
 
@@ -66,9 +69,9 @@ func (p *Payload) Record() citizen.Record {
 // (shared/cccd-reference.md): the CAN for PACE (the last 6 digits of the
 // ID number) and the three BAC inputs of ICAO 9303-11 §4.3 (the document
 // number is the ID number without its first 3 digits). The date of expiry
-// is the one printed in a 2024 payload when it is a date, else it is
-// computed from the date of birth and the date of issue by the expiry rule
-// (citizen.ComputeExpiry).
+// is computed from the date of birth and the date of issue by the expiry
+// rule of the law in force on that date (citizen.ComputeExpiry): the QR
+// carries no expiry.
 func (p *Payload) Secret() (lds.Secret, error) {
 	if _, err := citizen.ParseID(p.IDNumber); err != nil {
 		return lds.Secret{}, &FieldError{Index: 1, Name: fieldNames[1], Reason: "must be 12 digits to derive the CAN and document number", Err: fieldErr{citizen.ErrIDFormat}}
@@ -81,10 +84,6 @@ func (p *Payload) Secret() (lds.Secret, error) {
 		CAN:            p.IDNumber[6:],
 		DocumentNumber: p.IDNumber[3:],
 		DateOfBirth:    dob.Format("060102"),
-	}
-	if exp, err := citizen.ParseDate("date_of_expiry", p.DateOfExpiry); err == nil {
-		s.DateOfExpiry = exp.Format("060102")
-		return s, nil
 	}
 	e, err := expiryOf(p)
 	if err != nil {

@@ -63,9 +63,7 @@ func chipAuthentication(card *apdu.Card, rep *Report, f *document, rnd io.Reader
 	ca, offered, err := chip.CAFromDG14(dg14)
 	switch {
 	case !offered:
-		if !f.listed(15) {
-			rep.add(name, Skip, "DG14 offers no chip authentication")
-		}
+		rep.add(name, Skip, "DG14 holds no chip authentication key")
 		return nil
 	case err != nil:
 		rep.add(name, Fail, "%v", err)
@@ -97,10 +95,8 @@ func activeAuthentication(card *apdu.Card, rep *Report, f *document, in Input, r
 	case !ok && f.listed(15):
 		rep.add(name, Fail, "EF.SOD lists DG15 but the chip does not give it: active authentication cannot run")
 		return nil
-	case !ok && !f.listed(14):
-		rep.add(name, Skip, "the document has neither DG14 nor DG15: it cannot prove it is not a copy")
-		return nil
 	case !ok:
+		rep.add(name, Skip, "the chip has no DG15")
 		return nil
 	}
 	dg15, err := lds.ParseDG15(b)

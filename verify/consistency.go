@@ -186,6 +186,27 @@ func qrVsDG13(in Input, d *lds.DG13) []string {
 		}
 		return t.Format("2006-01-02")
 	}
+	if len(q.ParentNames) == 2 && (d.FatherName != "" || d.MotherName != "") {
+		if nfc(q.ParentNames[0]) != nfc(d.FatherName) || nfc(q.ParentNames[1]) != nfc(d.MotherName) {
+			diff = append(diff, "parents' names")
+		}
+	}
+	for _, c := range q.CancelledIDNumbers {
+		if c == d.IDNumber {
+			diff = append(diff, "ID number (the chip's number is among the QR's cancelled ones)")
+		}
+	}
+	if len(d.OldIDNumber) == 12 && len(q.CancelledIDNumbers) > 0 {
+		// DG13 field 15 holding a 12-digit number: a cancelled one, which
+		// the QR of the 2024 card lists too.
+		found := false
+		for _, c := range q.CancelledIDNumbers {
+			found = found || c == d.OldIDNumber
+		}
+		if !found {
+			diff = append(diff, "cancelled ID numbers")
+		}
+	}
 	for _, c := range []struct {
 		name     string
 		qr, chip string

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/cccd-vn/cccd/apdu"
+	"github.com/cccd-vn/cccd/citizen"
 	"github.com/cccd-vn/cccd/lds"
 	"github.com/cccd-vn/cccd/pki"
 )
@@ -185,6 +186,12 @@ func judge(card *apdu.Card, rep *Report, doc *document, in Input, opt Options) e
 	}
 	consistency(rep, dg1, dg13, in, now)
 	rep.Holder = holderOf(dg1, dg13)
+	if dg13 != nil {
+		if issue, err := time.Parse("02/01/2006", dg13.DateOfIssue); err == nil {
+			g := citizen.GenerationFor(issue)
+			rep.Card = &g
+		}
+	}
 	return nil
 }
 

@@ -9,7 +9,9 @@ import (
 	"testing"
 
 	"github.com/cccd-vn/cccd/apdu"
+	"github.com/cccd-vn/cccd/citizen"
 	"github.com/cccd-vn/cccd/lds"
+	"github.com/cccd-vn/cccd/qr"
 	"github.com/cccd-vn/cccd/testcards"
 	"github.com/cccd-vn/cccd/verify"
 )
@@ -154,5 +156,62 @@ func TestRealGermanSODOffline(t *testing.T) {
 	}
 	if checkOf(rep, "dg1.hash").Status != verify.Fail {
 		t.Fatalf("dg1.hash %+v", checkOf(rep, "dg1.hash"))
+	}
+}
+
+// TestCard2024: a child's 2024 "Căn cước" card: its QR carries the
+// parents' names and a cancelled number; the counter compares them with
+// DG13, knows a cancelled number is not the holder's, and says which card
+// generation it read.
+func TestCard2024(t *testing.T) {
+	child := func(r *citizen.Record) {
+		r.DateOfBirth, r.DateOfIssue, r.DateOfExpiry = "2016-05-18", "2024-09-01", ""
+		r.IDNumber = r.IDNumber[:3] + "216" + r.IDNumber[6:]
+		r.FatherName, r.MotherName, r.OldIDNumber = "Nguyễn Văn Bố", "Trần Thị Mẹ", ""
+		r.Sex, r.SpouseName = "Nam", ""
+	}
+	c, aa, p := buildCard(t, cardOpts{record: child})
+	img := cardImage(t, c, aa)
+	ts := trustDir(t, p, true)
+	h, errs, _ := citizen.NewHolder(func() citizen.Record { r := sample(t, 0).Record; child(&r); return r }())
+	if !errs.OK() {
+		t.Fatal(errs.Err())
+	}
+	q, err := qr.FromHolder(h)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tt := range []struct {
+		name string
+		edit func(*qr.Payload)
+		want verify.Status
+	}{
+		{"as printed", func(*qr.Payload) {}, verify.Pass},
+		{"other parents", func(q *qr.Payload) { q.ParentNames = []string{"Lê Văn Khác", "Trần Thị Mẹ"} }, verify.Fail},
+		{"the chip's number listed as cancelled", func(q *qr.Payload) { q.CancelledIDNumbers = []string{h.ID.Number} }, verify.Fail},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			qq := *q
+			tt.edit(&qq)
+			text, err := qq.Build()
+			if err != nil {
+				t.Fatal(err)
+			}
+			parsed, err := qr.Parse(text)
+			if err != nil {
+				t.Fatal(err)
+			}
+			in, err := verify.InputFromQR(parsed)
+			if err != nil {
+				t.Fatal(err)
+			}
+			rep := runVerify(t, img, in, ts)
+			if got := checkOf(rep, "consistency.qr_dg13"); got.Status != tt.want {
+				t.Fatalf("consistency.qr_dg13 %+v, want %s (QR %q)", got, tt.want, text)
+			}
+			if rep.Card == nil || rep.Card.Year != 2024 || rep.Card.Name != "Căn cước" {
+				t.Fatalf("card generation %+v", rep.Card)
+			}
+		})
 	}
 }

@@ -9,6 +9,8 @@ import (
 	"fmt"
 	"strings"
 	"time"
+
+	"github.com/cccd-vn/cccd/citizen"
 )
 
 // Status is a check's outcome.
@@ -132,16 +134,19 @@ type Report struct {
 	CheckedAt string `json:"checked_at"`
 	Verdict   string `json:"verdict"`
 	// Reason is the class of the gravest failure (empty when genuine).
-	Reason    Reason     `json:"reason,omitempty"`
-	Reader    string     `json:"reader,omitempty"`
-	Access    Access     `json:"access"`
-	Checks    []Check    `json:"checks"`
-	Failed    []string   `json:"failed,omitempty"`
-	Holder    *Holder    `json:"holder,omitempty"`
-	Files     []FileInfo `json:"files"`
-	Signer    *Signer    `json:"document_signer,omitempty"`
-	Stats     Stats      `json:"stats"`
-	PhotoType string     `json:"photo_type,omitempty"`
+	Reason Reason     `json:"reason,omitempty"`
+	Reader string     `json:"reader,omitempty"`
+	Access Access     `json:"access"`
+	Checks []Check    `json:"checks"`
+	Failed []string   `json:"failed,omitempty"`
+	Holder *Holder    `json:"holder,omitempty"`
+	Files  []FileInfo `json:"files"`
+	Signer *Signer    `json:"document_signer,omitempty"`
+	Stats  Stats      `json:"stats"`
+	// Card is the generation of a Vietnamese card read (from DG13's date
+	// of issue): the 2021 CCCD or the 2024 "Căn cước" card.
+	Card      *citizen.Generation `json:"card_generation,omitempty"`
+	PhotoType string              `json:"photo_type,omitempty"`
 
 	// Photo is the face image of DG2 (JPEG or JPEG 2000), for --photo-out.
 	Photo []byte `json:"-"`

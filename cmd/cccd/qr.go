@@ -43,7 +43,7 @@ Subcommands:
 }
 
 func newQREncodeCmd() *cobra.Command {
-	var record, text, out, level string
+	var record, text, out, level, layout string
 	var size, quiet int
 	c := &cobra.Command{
 		Use:   "encode (--record FILE.json | --text T) [--out FILE.png|FILE.svg|-]",
@@ -61,12 +61,18 @@ record; dates are "YYYY-MM-DD", text is UTF-8:
   sex                  Nam / Nữ (or M / F)                    (required)
   place_of_residence   nơi thường trú
   date_of_issue        YYYY-MM-DD                            (required here)
-  date_of_expiry       YYYY-MM-DD; empty: by the age-milestone rule
-  nationality, ethnicity, religion, place_of_origin, identifying_features,
-  father_name, mother_name, spouse_name, photo, can
+  cancelled_id_numbers 12-digit numbers, comma-separated (2024 card)
+  father_name, mother_name
+                       in the 2024 card's QR for a child (under 14)
+  date_of_expiry, nationality, ethnicity, religion, place_of_origin,
+  identifying_features, spouse_name, photo, can, dg13_field16
                        accepted (the personalization record), not in the QR
 
-A card issued from 2024-07-01 gets the 2024 layout (date of expiry added).
+The layout follows the date of issue: a card issued from 2024-07-01 is the
+"Căn cước" card, whose QR adds the cancelled ID numbers and, for a child,
+the parents' names after the seven 2021 fields (the order is assumed: the
+circular does not publish it). --layout 2021|2024 asks for one and fails
+when the date of issue says otherwise.
 Unknown JSON fields are an error (a typo would otherwise drop data). An ID
 number whose structure disagrees with the date of birth or sex is printed
 as a warning on stderr and encoded anyway.
@@ -105,8 +111,11 @@ Examples:
 				opt.QuietZone = -1
 			}
 			payload := text
+			if layout != "" && layout != "2021" && layout != "2024" {
+				return usageError(c, "--layout must be 2021 or 2024")
+			}
 			if record != "" {
-				if payload, err = payloadOfRecord(c, record); err != nil {
+				if payload, err = payloadOfRecord(c, record, layout); err != nil {
 					return err
 				}
 			} else if p, err := qr.Parse(text); err != nil {
@@ -152,6 +161,7 @@ Examples:
 	f.IntVar(&size, "size", 0, "image width in pixels (default 8 px per module)")
 	f.StringVar(&level, "level", "M", "error correction level: L, M, Q or H")
 	f.IntVar(&quiet, "quiet-zone", qr.DefaultQuietZone, "white border in modules")
+	f.StringVar(&layout, "layout", "", "2021 or 2024 (default: from the record's date of issue)")
 	return c
 }
 
@@ -164,7 +174,7 @@ func ioErrorOrNil(err error) error {
 
 // payloadOfRecord reads a citizen record and builds its payload, printing
 // ID structure warnings to stderr.
-func payloadOfRecord(c *cobra.Command, path string) (string, error) {
+func payloadOfRecord(c *cobra.Command, path, layout string) (string, error) {
 	var data []byte
 	var err error
 	if path == "-" {
@@ -188,6 +198,9 @@ func payloadOfRecord(c *cobra.Command, path string) (string, error) {
 	p, err := qr.FromRecord(r)
 	if err != nil {
 		return "", inputError(fmt.Errorf("%s: %w", path, err))
+	}
+	if layout != "" && p.Layout.String() != layout {
+		return "", inputError(fmt.Errorf("%s: --layout %s: the date of issue %s gives the %v layout (the 2024 card is issued from 2024-07-01)", path, layout, r.DateOfIssue, p.Layout))
 	}
 	return p.Build()
 }
@@ -303,8 +316,15 @@ func printParse(w io.Writer, rep parseReport, asJSON bool, prefix string) error 
 			{"full_name", p.FullName}, {"date_of_birth", p.DateOfBirth}, {"sex", p.Sex},
 			{"place_of_residence", p.PlaceOfResidence}, {"date_of_issue", p.DateOfIssue},
 		}
-		if p.Layout == qr.Layout2024 {
-			rows = append(rows, [2]string{"date_of_expiry", p.DateOfExpiry}, [2]string{"place_of_birth_registration", p.PlaceOfBirth})
+		if len(p.CancelledIDNumbers) > 0 {
+			rows = append(rows, [2]string{"cancelled_id_numbers", strings.Join(p.CancelledIDNumbers, ", ")})
+		}
+		switch len(p.ParentNames) {
+		case 0:
+		case 2:
+			rows = append(rows, [2]string{"father_name", p.ParentNames[0]}, [2]string{"mother_name", p.ParentNames[1]})
+		default:
+			rows = append(rows, [2]string{"parent_names", strings.Join(p.ParentNames, "; ")})
 		}
 		for i, x := range p.Extra {
 			rows = append(rows, [2]string{fmt.Sprintf("extra field %d", i+1), x})
