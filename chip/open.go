@@ -48,17 +48,24 @@ func Open(card *apdu.Card, sec lds.Secret, opt OpenOptions) (*OpenResult, error)
 	}
 	res := &OpenResult{}
 	card.SetChannel(nil)
-	raw, err := NewFileReader(card).ReadFile(lds.FIDCardAccess)
-	if err == nil {
-		res.CardAccessRaw = raw
-		res.CardAccess, err = lds.ParseCardAccess(raw)
-		if err != nil {
-			res.Fallback = fmt.Sprintf("EF.CardAccess is malformed (%v)", err)
-		}
-	} else if !errors.Is(err, apdu.ErrFileNotFound) && !errors.Is(err, ErrFileAccess) {
-		var se *apdu.StatusError
-		if !errors.As(err, &se) {
-			return nil, err // transport trouble: nothing to conclude
+	if opt.NoPACE && !sec.HasMRZ() {
+		return nil, errors.New("BAC needs the MRZ: the CAN opens a chip with PACE only")
+	}
+	if !opt.NoPACE {
+		// EF.CardAccess by its short EF identifier (one APDU); it is not
+		// needed when PACE is not wanted.
+		raw, err := NewFileReader(card).ReadFile(lds.FIDCardAccess)
+		if err == nil {
+			res.CardAccessRaw = raw
+			res.CardAccess, err = lds.ParseCardAccess(raw)
+			if err != nil {
+				res.Fallback = fmt.Sprintf("EF.CardAccess is malformed (%v)", err)
+			}
+		} else if !errors.Is(err, apdu.ErrFileNotFound) && !errors.Is(err, ErrFileAccess) {
+			var se *apdu.StatusError
+			if !errors.As(err, &se) {
+				return nil, err // transport trouble: nothing to conclude
+			}
 		}
 	}
 	if res.CardAccess != nil && !opt.NoPACE {

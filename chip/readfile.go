@@ -59,23 +59,45 @@ type FileReader struct {
 	NoShortEF bool
 }
 
-// NewFileReader returns a reader for card.
-func NewFileReader(card *apdu.Card) *FileReader { return &FileReader{card: card} }
+// NewFileReader returns a reader for card. When the card's ATR announces
+// its capabilities (apdu.ParseCapabilities) — the card's transport has an
+// ATR method — extended length is used or not as it says, without a probe.
+func NewFileReader(card *apdu.Card) *FileReader {
+	r := &FileReader{card: card}
+	if t, ok := card.Transport().(interface{ ATR() []byte }); ok {
+		r.SetCapabilities(apdu.ParseCapabilities(t.ATR()))
+	}
+	return r
+}
 
-// ExtendedLength reports whether the card answered an extended-length read.
-func (r *FileReader) ExtendedLength() bool { return r.extended == 1 }
+// SetCapabilities takes what the card said of itself: extended length
+// known to work or not (nothing changes when caps.Known is false).
+func (r *FileReader) SetCapabilities(caps apdu.Capabilities) {
+	switch {
+	case !caps.Known:
+	case caps.ExtendedLength && !r.NoExtended:
+		r.extended = 1
+	default:
+		r.extended = -1
+	}
+}
+
+// ExtendedLength reports whether extended-length reads are in use.
+func (r *FileReader) ExtendedLength() bool { return r.useExtended() }
+
+func (r *FileReader) useExtended() bool { return r.extended == 1 && !r.NoExtended }
 
 // ReadFile selects a file by identifier and reads it whole. The length
 // comes from the TLV header of the first chunk, so no extra APDU is spent
 // on it; a card that gives fewer bytes than asked is read on from there.
 func (r *FileReader) ReadFile(fid uint16) ([]byte, error) {
 	name := lds.FileName(fid)
-	// Once the card's answer size is known, the first chunk of an LDS file
-	// is read by its short EF identifier (ISO/IEC 7816-4 §11.2.2, P1 bit 8;
-	// ICAO 9303-10 §3.6.2 gives each LDS file one), which selects it too:
-	// one APDU less per file. A card that refuses it gets SELECTs.
+	// The first chunk of an LDS file is read by its short EF identifier
+	// (ISO/IEC 7816-4 §11.2.2, P1 bit 8; ICAO 9303-10 §3.6.2 gives each LDS
+	// file one), which selects it too: one APDU less per file. A card that
+	// refuses it gets SELECTs.
 	sfi := lds.ShortEF(fid)
-	useSFI := sfi != 0 && !r.NoShortEF && r.sfi >= 0 && r.extended != 0
+	useSFI := sfi != 0 && !r.NoShortEF && r.sfi >= 0
 	if !useSFI {
 		if err := r.selectFile(fid); err != nil {
 			return nil, readErr(name, err)
@@ -98,7 +120,7 @@ func (r *FileReader) ReadFile(fid uint16) ([]byte, error) {
 		var chunk []byte
 		var err error
 		if useSFI && len(data) == 0 {
-			chunk, err = r.readCmd(0, want, r.extended == 1, sfi)
+			chunk, err = r.readCmd(0, want, r.useExtended(), sfi)
 			switch {
 			case err == nil:
 				r.sfi = 1
@@ -164,7 +186,7 @@ func isStatus(err error) bool {
 }
 
 func (r *FileReader) chunk() int {
-	if r.extended == 1 {
+	if r.useExtended() {
 		return apdu.MaxExtendedLe
 	}
 	if r.card.Secured() {
@@ -188,7 +210,7 @@ func (r *FileReader) readAt(offset, n int) ([]byte, error) {
 		r.extended = -1
 		n = min(n, r.chunk())
 	}
-	return r.readCmd(offset, n, r.extended == 1, 0)
+	return r.readCmd(offset, n, r.useExtended(), 0)
 }
 
 // readCmd sends one READ BINARY: by short EF identifier when sfi is set

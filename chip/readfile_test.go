@@ -21,8 +21,23 @@ type readFakeCard struct {
 	extended bool // accepts extended-length commands
 	maxResp  int  // largest answer (0: what Ne asks)
 	noSFI    bool // refuses READ BINARY by short EF identifier
+	// announce gives the card an ATR whose historical bytes say whether it
+	// takes extended length (ISO/IEC 7816-4 card capabilities).
+	announce bool
 	current  []byte
 	log      []apdu.Command
+}
+
+// fakeATR is the reader-side ATR of the fake card (apdu.Card finds it on
+// its transport), with or without card capabilities.
+type fakeATR struct{ *readFakeCard }
+
+func (f fakeATR) ATR() []byte {
+	hist := []byte("fake")
+	if f.announce {
+		hist = apdu.CardCapabilities(apdu.Capabilities{Known: true, ExtendedLength: f.extended}, nil)
+	}
+	return append([]byte{0x3B, 0x80 | byte(len(hist)), 0x80, 0x01}, hist...)
 }
 
 func (f *readFakeCard) Transmit(raw []byte) ([]byte, error) {
@@ -139,76 +154,99 @@ func readTestFile(size int) []byte {
 	return apdu.EncodeTLV(0x75, val)
 }
 
+// TestReadFileAPDUCount: one file of each size read in as few READ BINARY
+// as the card's answers allow, by short EF identifier (no SELECT); a card
+// that announces its capabilities in its ATR is read at the floor, one
+// that does not costs at most one short first chunk and one extended
+// probe more.
 func TestReadFileAPDUCount(t *testing.T) {
 	for _, tt := range []struct {
 		name     string
 		size     int
 		extended bool
 		maxResp  int
-		// wantReads is the READ BINARY count for one file, the first
-		// extended attempt included.
+		// wantReads is the READ BINARY count for one file when the card
+		// announces what it takes.
 		wantReads int
 		wantExt   bool
 	}{
 		{"extended, whole file at once", 20000, true, 0, 1, true},
 		{"extended, 1 KB answers", 20000, true, 1024, 20, true},
-		{"short only, 256-byte answers", 20000, false, 0, 1 + 79, false},
-		{"short only, 223-byte answers", 20000, false, 223, 1 + 90, false},
+		{"short only, 256-byte answers", 20000, false, 0, 79, false},
+		{"short only, 223-byte answers", 20000, false, 223, 90, false},
 		{"small file, extended", 100, true, 0, 1, true},
 		{"beyond 32767: odd INS, extended", 70000, true, 0, 2, true},
 		{"beyond 32767: odd INS, 1 KB", 40000, true, 1024, 40, true},
 	} {
-		t.Run(tt.name, func(t *testing.T) {
-			file := readTestFile(tt.size)
-			if len(file) != tt.size {
-				t.Fatalf("test file is %d bytes, want %d", len(file), tt.size)
-			}
-			fake := &readFakeCard{files: map[uint16][]byte{0x0102: file}, extended: tt.extended, maxResp: tt.maxResp}
-			r := NewFileReader(apdu.NewCard(fake))
-			got, err := r.ReadFile(0x0102)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if !bytes.Equal(got, file) {
-				t.Fatal("file read differs from the card's")
-			}
-			if n := fake.count(0xA4); n != 1 {
-				t.Fatalf("%d SELECTs, want 1", n)
-			}
-			reads := fake.count(0xB0) + fake.count(0xB1)
-			// Odd INS answers lose 6 bytes each to the 53 header; allow
-			// that slack.
-			if reads < tt.wantReads || reads > tt.wantReads+tt.size/4000 {
-				t.Fatalf("%d READ BINARY, want about %d", reads, tt.wantReads)
-			}
-			if r.ExtendedLength() != tt.wantExt {
-				t.Fatalf("extended length %v, want %v", r.ExtendedLength(), tt.wantExt)
-			}
-			if tt.size > 0x7FFF && fake.count(0xB1) == 0 {
-				t.Fatal("no odd-INS READ BINARY beyond offset 32767")
-			}
-			for _, c := range fake.log {
-				if c.INS == 0xB0 && (int(c.P1)<<8|int(c.P2)) > 0x7FFF {
-					t.Fatalf("even READ BINARY with offset beyond 32767: %X %X", c.P1, c.P2)
+		for _, announce := range []bool{true, false} {
+			t.Run(fmt.Sprintf("%s/announced=%v", tt.name, announce), func(t *testing.T) {
+				file := readTestFile(tt.size)
+				if len(file) != tt.size {
+					t.Fatalf("test file is %d bytes, want %d", len(file), tt.size)
 				}
-			}
-		})
+				fake := &readFakeCard{files: map[uint16][]byte{0x0102: file}, extended: tt.extended, maxResp: tt.maxResp, announce: announce}
+				r := NewFileReader(apdu.NewCard(fakeATR{fake}))
+				got, err := r.ReadFile(0x0102)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if !bytes.Equal(got, file) {
+					t.Fatal("file read differs from the card's")
+				}
+				if n := fake.count(0xA4); n != 0 {
+					t.Fatalf("%d SELECTs, want none (short EF identifier)", n)
+				}
+				reads := fake.count(0xB0) + fake.count(0xB1)
+				want := tt.wantReads
+				if !announce && tt.size > 256 {
+					want += 2 // a short first chunk, the extended probe
+				}
+				// Odd INS answers lose a few bytes each to the 53 header;
+				// allow that slack.
+				if reads < tt.wantReads || reads > want+tt.size/4000 {
+					t.Fatalf("%d READ BINARY, want %d (at most %d)", reads, tt.wantReads, want)
+				}
+				if announce && reads != tt.wantReads && tt.size <= 0x7FFF {
+					t.Fatalf("announced: %d READ BINARY, want exactly %d", reads, tt.wantReads)
+				}
+				if (announce || tt.size > 256) && r.ExtendedLength() != tt.wantExt {
+					t.Fatalf("extended length %v, want %v", r.ExtendedLength(), tt.wantExt)
+				}
+				if announce {
+					for _, c := range fake.log {
+						if c.IsExtended() && !tt.extended {
+							t.Fatal("an extended probe although the card said it takes none")
+						}
+					}
+				}
+				if tt.size > 0x7FFF && fake.count(0xB1) == 0 {
+					t.Fatal("no odd-INS READ BINARY beyond offset 32767")
+				}
+				for _, c := range fake.log {
+					if c.INS == 0xB0 && c.P1&0x80 == 0 && (int(c.P1)<<8|int(c.P2)) > 0x7FFF {
+						t.Fatalf("even READ BINARY with offset beyond 32767: %X %X", c.P1, c.P2)
+					}
+				}
+			})
+		}
 	}
 }
 
-// TestReadFileExtendedTriedOnce: a card refusing extended length is asked
-// once, not once per file; after the first file, files are read by short
-// EF identifier without a SELECT, unless the card refuses that (asked once).
+// TestReadFileExtendedTriedOnce: a card refusing extended length (and not
+// saying so in its ATR) is asked once, not once per file; files are read
+// by short EF identifier without a SELECT, unless the card refuses that
+// (asked once).
 func TestReadFileExtendedTriedOnce(t *testing.T) {
 	for _, tt := range []struct {
 		name  string
 		noSFI bool
 		want  int
 	}{
-		// EF.COM: SELECT + refused extended + 3; DG1: 1; DG2: 12.
-		{"short EF identifiers", false, 5 + 1 + 12},
-		// As above with SELECTs, plus the refused short-EF read.
-		{"no short EF identifiers", true, 5 + 1 + 2 + 13},
+		// EF.COM: a short chunk, the refused extended probe, 2 more;
+		// DG1: 1; DG2: 12.
+		{"short EF identifiers", false, 4 + 1 + 12},
+		// The refused short-EF read, then SELECT before each file.
+		{"no short EF identifiers", true, 6 + 2 + 13},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			fake := &readFakeCard{files: map[uint16][]byte{0x011E: readTestFile(600), 0x0101: readTestFile(93), 0x0102: readTestFile(3000)}, noSFI: tt.noSFI}
@@ -255,10 +293,10 @@ func TestReadFileShortEFErrors(t *testing.T) {
 	if _, err := r.ReadFile(0x011E); err != nil {
 		t.Fatalf("EF.COM again: %v", err)
 	}
-	// The first file, then the checks after a not-found and a refusal
-	// while short EFs were untried; then EF.COM by short EF.
-	if n := fake.count(0xA4); n != 3 {
-		t.Fatalf("%d SELECTs, want 3", n)
+	// Short EF identifiers work (the first file read by one): a not-found
+	// and a refusal are taken as they come, without a SELECT.
+	if n := fake.count(0xA4); n != 0 {
+		t.Fatalf("%d SELECTs, want 0", n)
 	}
 	if last := fake.log[len(fake.log)-1]; last.P1 != 0x9E {
 		t.Fatalf("EF.COM read again with P1 %02X, want 9E (short EF 1E)", last.P1)
@@ -266,8 +304,9 @@ func TestReadFileShortEFErrors(t *testing.T) {
 }
 
 // TestReadFileExactScript replays the exact bytes of a two-chunk read on
-// a short-length card: SELECT with P2=0C, a refused extended read, then
-// Le=00 reads from the offsets the first answer implies.
+// a short-length card: READ BINARY by short EF identifier with Le=00, then
+// the rest from the offset the first answer implies (short enough that no
+// extended probe is worth it).
 func TestReadFileExactScript(t *testing.T) {
 	file := readTestFile(300)
 	fake := &readFakeCard{files: map[uint16][]byte{0x010D: file}}
@@ -279,7 +318,7 @@ func TestReadFileExactScript(t *testing.T) {
 		b, _ := c.Bytes()
 		got = append(got, fmt.Sprintf("%X", b))
 	}
-	want := []string{"00A4020C02010D", "00B00000000000", "00B0000000", "00B001002C"}
+	want := []string{"00B08D0000", "00B001002C"}
 	if fmt.Sprint(got) != fmt.Sprint(want) {
 		t.Fatalf("APDUs\n got %v\nwant %v", got, want)
 	}

@@ -24,9 +24,13 @@ import (
 	"github.com/cccd-vn/cccd/pki"
 )
 
-// EmulatorATR is the ATR of the emulated eMRTD: T=1 with "cccd-emrtd" as
-// historical bytes.
-var EmulatorATR = BuildATR([]byte("cccd-emrtd"))
+// ATRFor is the ATR of an emulated eMRTD: T=1, and historical bytes with
+// the card capabilities (ISO/IEC 7816-4 §12.1.1.9) — extended length when
+// the image takes it — and "cccd" as issuer data, so that a terminal knows
+// what the card takes without probing.
+func ATRFor(extended bool) []byte {
+	return BuildATR(apdu.CardCapabilities(apdu.Capabilities{Known: true, ExtendedLength: extended}, []byte("cccd")))
+}
 
 // ErrTorn is what the in-process transport returns when a tearing fault
 // cuts the card's power: the command was not answered.
@@ -163,7 +167,7 @@ func (e *Emulator) save() error {
 }
 
 // ATR returns the answer to reset.
-func (e *Emulator) ATR() []byte { return EmulatorATR }
+func (e *Emulator) ATR() []byte { return ATRFor(e.img.ExtendedLength) }
 
 // PowerOn is a cold start: sessions and selections are gone.
 func (e *Emulator) PowerOn() {

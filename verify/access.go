@@ -24,7 +24,7 @@ func cardAccessVsDG14(rep *Report, f *document) {
 	}
 	signed := dg14.Infos.Of(lds.SecurityInfoPACE)
 	if len(signed) == 0 {
-		if f.cardAccess != nil {
+		if f.cardAccess != nil && !f.noCardAccess {
 			rep.add(name, Skip, "DG14 repeats no PACEInfo: the PACE parameters of EF.CardAccess are not covered by the signature")
 		}
 		return
@@ -56,6 +56,8 @@ func cardAccessVsDG14(rep *Report, f *document) {
 		}
 	}
 	switch {
+	case f.noCardAccess:
+		rep.add(name, Skip, "EF.CardAccess not read: the chip was opened with BAC (--no-pace)")
 	case len(bad) > 0:
 		rep.add(name, Fail, "EF.CardAccess offers PACE %s that the signed DG14 does not list: downgraded", strings.Join(bad, ", "))
 	case f.cardAccess == nil && !f.offline:

@@ -22,10 +22,10 @@ var responseProfiles = []struct {
 // BenchmarkVerify measures a full open + read + verify, in-process and
 // through pcscd + vpcd, reporting APDUs and bytes per card.
 func BenchmarkVerify(b *testing.B) {
-	c, aa, p := buildCard(b, cardOpts{})
+	c, aa, p := buildCard(b, cardOpts{ca: true})
 	ts := trustDir(b, p, true)
 	for _, prof := range responseProfiles {
-		img, _ := testcards.PersonalizedImage(c, aa, testcards.ProfileCCCD)
+		img := cardImage(b, c, aa)
 		img.MaxResponse, img.ExtendedLength = prof.max, prof.extended
 		b.Run("inprocess/"+prof.name, func(b *testing.B) {
 			benchVerify(b, apdu.NewCard(testcards.NewEmulator(img, "")), c.Secret.CAN, ts)

@@ -72,18 +72,19 @@ func chipAuthentication(card *apdu.Card, rep *Report, f *document, rnd io.Reader
 		rep.add(name, Skip, "not possible offline: chip authentication needs the chip")
 		return nil
 	}
-	if err := chip.CheckCASupported(ca); err != nil {
-		rep.add(name, Fail, "this terminal cannot run the chip authentication DG14 names: %v", err)
-		return nil
-	}
-	err = chip.ChipAuthenticate(card, ca, rnd)
+	// Chip authentication ran while reading (readDocument), as soon as
+	// DG14 was in: its outcome is judged here.
+	out := f.ca
+	_ = ca
 	switch {
-	case err == nil:
-		rep.add(name, Pass, "the chip proved it holds the DG14 key (new session keys)")
-	case errors.Is(err, chip.ErrCAFailed):
-		rep.add(name, Fail, "the chip cannot go on under keys agreed with the DG14 key: cloned chip (%v)", err)
+	case out == nil:
+		rep.add(name, Fail, "chip authentication could not run (no secure messaging session to run it in)")
+	case out.unsupported:
+		rep.add(name, Fail, "this terminal cannot run the chip authentication DG14 names: %v", out.err)
+	case out.err == nil:
+		rep.add(name, Pass, "the chip proved it holds the DG14 key: it answered under the new session keys")
 	default:
-		return err
+		rep.add(name, Fail, "the chip cannot go on under keys agreed with the DG14 key: cloned chip (%v)", out.err)
 	}
 	return nil
 }

@@ -2,6 +2,7 @@ package verify
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -150,6 +151,8 @@ func dataGroupCheck(rep *Report, f *document, d lds.DGCheck) {
 		eac := d.DG == 3 || d.DG == 4
 		sw, refused := f.refused[d.DG]
 		switch {
+		case slices.Contains(f.unread, d.DG):
+			rep.add(name, Skip, "DG%d not read: the chip could not go on after chip authentication", d.DG)
 		case eac && (f.offline || sw == apdu.SWSecurityStatus):
 			rep.add(name, Warn, "DG%d present, protected by EAC terminal authentication: not checked", d.DG)
 		case f.offline:

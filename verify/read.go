@@ -29,6 +29,86 @@ type document struct {
 	pace *chip.PACEParams
 	// offline: files given, no chip to talk to.
 	offline bool
+	// noCardAccess: EF.CardAccess was not read (BAC asked for).
+	noCardAccess bool
+	// ca is the outcome of chip authentication, run while reading (live):
+	// nil when it did not run.
+	ca *caOutcome
+	// unread are the data groups not read because chip authentication
+	// failed before them (the session is gone).
+	unread []int
+}
+
+// recordRead keeps the outcome of reading data group n into the document
+// and the report's file list.
+func recordRead(rep *Report, doc *document, n int, b []byte, err error) {
+	name := lds.FileName(lds.DGFileID(n))
+	var se *apdu.StatusError
+	switch {
+	case err == nil, errors.Is(err, chip.ErrFileTruncated):
+		rep.Raw[name] = b
+		fi := FileInfo{Name: name, Size: len(b)}
+		if err != nil {
+			fi.Note = "truncated: shorter than its header says"
+		}
+		rep.Files = append(rep.Files, fi)
+		doc.dgs[n] = b
+	case errors.As(err, &se):
+		rep.Files = append(rep.Files, FileInfo{Name: name, Note: refusalNote(se.SW)})
+		doc.refused[n] = se.SW
+	}
+}
+
+// caProofFailed tells the answer of a chip that does not hold the chip
+// authentication key: it fails secure messaging under the new keys, or
+// says the secure messaging objects are missing or wrong (6987, 6988).
+func caProofFailed(err error) bool {
+	var se *apdu.StatusError
+	return errors.Is(err, apdu.ErrSM) || errors.As(err, &se) && (se.SW == apdu.SWSMDataObjectsMissing || se.SW == apdu.SWSMDataObjectsIncorrect)
+}
+
+func refusalNote(sw apdu.SW) string {
+	switch sw {
+	case apdu.SWSecurityStatus:
+		return "access refused by the chip (6982)"
+	case apdu.SWFileNotFound:
+		return "not on the chip (6A82)"
+	}
+	return fmt.Sprintf("the chip answers %04X", uint16(sw))
+}
+
+// startChipAuthentication runs the key agreement of chip authentication
+// when DG14 offers it and this terminal supports it; the returned params
+// are pending their proof. The outcome is set when it is already decided
+// (refused: cloned; unsupported). An error is a transport failure.
+func startChipAuthentication(card *apdu.Card, dg14 []byte, opt Options) (*chip.CAParams, *caOutcome, error) {
+	d, err := lds.ParseDG14(dg14)
+	if err != nil {
+		return nil, nil, nil // dg14.parse fails in judge
+	}
+	p, offered, err := chip.CAFromDG14(d)
+	if !offered || err != nil {
+		return nil, nil, nil // judge reports it
+	}
+	if err := chip.CheckCASupported(p); err != nil {
+		return nil, &caOutcome{err: err, unsupported: true}, nil
+	}
+	if err := chip.StartChipAuthentication(card, p, opt.rand()); err != nil {
+		if apdu.IsTransport(err) {
+			return nil, nil, err
+		}
+		// The chip refuses the key agreement DG14 promises.
+		return nil, &caOutcome{err: fmt.Errorf("%w (%v)", chip.ErrCAFailed, err)}, nil
+	}
+	return &p, nil, nil
+}
+
+// caOutcome is how chip authentication went: err nil (the chip answered
+// under the new keys), wrapping chip.ErrCAFailed (it could not), or the
+// check could not run (unsupported).
+type caOutcome struct {
+	err         error
+	unsupported bool
 }
 
 func newDocument() *document {
@@ -120,6 +200,7 @@ func readDocument(card *apdu.Card, sec lds.Secret, opt Options) (*Report, *docum
 	}
 	rep.Access = Access{Method: res.Method, Password: res.Password.String(), Note: res.Fallback}
 	doc := newDocument()
+	doc.noCardAccess = opt.NoPACE
 	if res.Method == "PACE" {
 		doc.pace = res.PACE
 	}
@@ -148,14 +229,7 @@ func readDocument(card *apdu.Card, sec lds.Secret, opt Options) (*Report, *docum
 			rep.Files = append(rep.Files, FileInfo{Name: name, Size: len(b), Note: "truncated: shorter than its header says"})
 			return b, apdu.SWSuccess, nil
 		case errors.As(err, &se):
-			note := fmt.Sprintf("the chip answers %04X", uint16(se.SW))
-			switch se.SW {
-			case apdu.SWSecurityStatus:
-				note = "access refused by the chip (6982)"
-			case apdu.SWFileNotFound:
-				note = "not on the chip (6A82)"
-			}
-			rep.Files = append(rep.Files, FileInfo{Name: name, Note: note})
+			rep.Files = append(rep.Files, FileInfo{Name: name, Note: refusalNote(se.SW)})
 			return nil, se.SW, nil
 		}
 		return nil, 0, noConclusion(err)
@@ -169,7 +243,46 @@ func readDocument(card *apdu.Card, sec lds.Secret, opt Options) (*Report, *docum
 	if err := doc.parseSODList(); err != nil {
 		return nil, nil, noConclusion(err)
 	}
-	for _, n := range doc.toRead() {
+	// DG14 first: chip authentication runs as soon as its key is known,
+	// so that the next file read — needed anyway — is the proof that the
+	// chip holds the key (ICAO 9303-11 §6.2: only the genuine chip can
+	// answer under the new keys). No APDU is spent on the proof alone.
+	list := doc.toRead()
+	sort.SliceStable(list, func(i, j int) bool { return list[i] == 14 && list[j] != 14 })
+	var pending *chip.CAParams
+	for i, n := range list {
+		if pending != nil {
+			// The proof read: an answer that passes secure messaging
+			// under the new keys (a status word included) proves the key.
+			b, err := fr.ReadFile(lds.DGFileID(n))
+			if caProofFailed(err) {
+				doc.ca, pending = &caOutcome{err: fmt.Errorf("%w (%v)", chip.ErrCAFailed, err)}, nil
+				// A clone: the session is gone. Open the chip again to
+				// read the rest, so that the verdict says "cloned" with
+				// every other check made (a copy's data may well hash
+				// right).
+				if _, oerr := chip.Open(card, sec, chip.OpenOptions{NoPACE: opt.NoPACE, Rand: opt.rand()}); oerr != nil {
+					if apdu.IsTransport(oerr) {
+						return nil, nil, noConclusion(oerr)
+					}
+					for _, m := range list[i:] {
+						rep.Files = append(rep.Files, FileInfo{Name: lds.FileName(lds.DGFileID(m)), Note: "not read: the chip could not be opened again after chip authentication failed"})
+						doc.unread = append(doc.unread, m)
+					}
+					break
+				}
+				b, err = fr.ReadFile(lds.DGFileID(n))
+			}
+			if apdu.IsTransport(err) {
+				return nil, nil, noConclusion(err)
+			}
+			if doc.ca == nil {
+				doc.ca = &caOutcome{}
+			}
+			pending = nil
+			recordRead(rep, doc, n, b, err)
+			continue
+		}
 		b, sw, err := read(lds.DGFileID(n))
 		if err != nil {
 			return nil, nil, err
@@ -178,6 +291,26 @@ func readDocument(card *apdu.Card, sec lds.Secret, opt Options) (*Report, *docum
 			doc.dgs[n] = b
 		} else {
 			doc.refused[n] = sw
+		}
+		if n == 14 && b != nil && card.Secured() {
+			p, outcome, err := startChipAuthentication(card, b, opt)
+			if err != nil {
+				return nil, nil, noConclusion(err)
+			}
+			doc.ca, pending = outcome, p
+		}
+	}
+	if pending != nil {
+		// Nothing left to read after DG14: the proof is the first bytes of
+		// EF.COM under the new keys.
+		_, err := card.Send(apdu.Command{INS: 0xB0, P1: 0x80 | lds.ShortEF(lds.FIDCOM), Ne: 4})
+		switch {
+		case caProofFailed(err):
+			doc.ca = &caOutcome{err: fmt.Errorf("%w (%v)", chip.ErrCAFailed, err)}
+		case apdu.IsTransport(err):
+			return nil, nil, noConclusion(err)
+		default:
+			doc.ca = &caOutcome{}
 		}
 	}
 	rep.Stats.ReadMS = ms(time.Since(start))

@@ -147,3 +147,43 @@ func FuzzVerifyMalformedFiles(f *testing.F) {
 		}
 	})
 }
+
+// TestAPDUFloor: a full PACE verification of a CCCD-like card (PACE, chip
+// and active authentication, DG3 behind EAC) costs exactly its floor: one
+// READ BINARY of EF.CardAccess by short EF identifier, PACE (MSE:Set AT and
+// four GENERAL AUTHENTICATE), the application, each file in as many READ
+// BINARY as the card's largest answer needs (short EF identifiers, no
+// SELECT, no extended-length probe: the card's ATR says what it takes),
+// chip authentication whose proof is a read needed anyway (MSE:Set AT,
+// GENERAL AUTHENTICATE), active authentication.
+func TestAPDUFloor(t *testing.T) {
+	c, aa, p := buildCard(t, cardOpts{ca: true})
+	ts := trustDir(t, p, true)
+	for _, prof := range responseProfiles {
+		t.Run(prof.name, func(t *testing.T) {
+			img := cardImage(t, c, aa)
+			img.MaxResponse, img.ExtendedLength = prof.max, prof.extended
+			answer := prof.max
+			if answer == 0 {
+				answer = 65536
+			}
+			floor := 1 + 5 + 1 + 2 + 1
+			for fid, b := range c.Files {
+				switch {
+				case fid == lds.FIDCardAccess:
+				case fid == lds.DGFileID(3):
+					floor++ // refused (6982)
+				default:
+					floor += (len(b) + answer - 1) / answer
+				}
+			}
+			rep, err := verify.Inspect(apdu.NewCard(testcards.NewEmulator(img, "")), verify.Input{Secret: c.Secret.CANOnly()}, verify.Options{Trust: ts})
+			if err != nil || !rep.IsGenuine() {
+				t.Fatalf("%v %v", err, rep)
+			}
+			if rep.Stats.APDUs != floor {
+				t.Fatalf("%d APDUs, the floor is %d", rep.Stats.APDUs, floor)
+			}
+		})
+	}
+}
