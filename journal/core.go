@@ -30,9 +30,14 @@ type dialect interface {
 	// queues them itself).
 	writeLock() func()
 	// slotAlive reports whether some process holds a slot's liveness lock.
-	slotAlive(ctx context.Context, tx *sql.Tx, slot int64) (bool, error)
+	slotAlive(ctx context.Context, q queryer, slot int64) (bool, error)
 	where() string
 	close() error
+}
+
+// queryer is a transaction or the database itself.
+type queryer interface {
+	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
 }
 
 // core implements Journal over a dialect.
@@ -513,16 +518,47 @@ func (c *claim) Release(ctx context.Context, reason string) error {
 	return err
 }
 
-const recordCols = `batch, id_number, line, state, attempts, station, reader, operator, card, atr, chip_serial, ds_serial, qr_file, error, claim_station, claim_reader, updated`
+const recordCols = `batch, id_number, line, state, attempts, station, reader, operator, card, atr, chip_serial, ds_serial, qr_file, error, claim_station, claim_reader, stage, updated`
 
 func scanRecord(sc interface{ Scan(...any) error }) (Record, error) {
 	var r Record
-	var cs, cr string
-	err := sc.Scan(&r.Batch, &r.IDNumber, &r.Line, &r.State, &r.Attempts, &r.Station, &r.Reader, &r.Operator, &r.Card, &r.ATR, &r.ChipSerial, &r.DSSerial, &r.QRFile, &r.Error, &cs, &cr, &r.Updated)
+	var cs, cr, stage string
+	err := sc.Scan(&r.Batch, &r.IDNumber, &r.Line, &r.State, &r.Attempts, &r.Station, &r.Reader, &r.Operator, &r.Card, &r.ATR, &r.ChipSerial, &r.DSSerial, &r.QRFile, &r.Error, &cs, &cr, &stage, &r.Updated)
 	if cs != "" {
 		r.ClaimedBy = cs + "/" + cr
 	}
+	r.Locking = stage == stageLock && r.State != StateDone
 	return r, err
+}
+
+// Stations implements Journal.
+func (c *core) Stations(ctx context.Context, batch string) ([]StationStatus, error) {
+	rows, err := c.db.QueryContext(ctx, c.q(`SELECT batch, station, reader, slot, operator, ds_serial, host, pid, started, last_seq FROM stations WHERE batch = ? ORDER BY station, reader`), batch)
+	if err != nil {
+		return nil, err
+	}
+	var out []StationStatus
+	var slots []int64
+	for rows.Next() {
+		var s StationStatus
+		var slot int64
+		if err := rows.Scan(&s.Batch, &s.Station, &s.Reader, &slot, &s.Operator, &s.DSSerial, &s.Host, &s.PID, &s.Started, &s.Events); err != nil {
+			rows.Close()
+			return nil, err
+		}
+		out = append(out, s)
+		slots = append(slots, slot)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	for i := range out {
+		if out[i].Alive, err = c.d.slotAlive(ctx, c.db, slots[i]); err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
 }
 
 // Record implements Journal.

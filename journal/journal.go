@@ -175,7 +175,10 @@ type Record struct {
 	Error      string `json:"error,omitempty"`
 	// ClaimedBy is "station/reader" while a station holds the record.
 	ClaimedBy string `json:"claimed_by,omitempty"`
-	Updated   string `json:"updated"`
+	// Locking: the last attempt reached LOCK and did not end done, so its
+	// card on Station may be locked.
+	Locking bool   `json:"locking,omitempty"`
+	Updated string `json:"updated"`
 }
 
 // Event is one row of the append-only events table.
@@ -257,6 +260,22 @@ type BatchInfo struct {
 	Events  int64  `json:"events"`
 }
 
+// StationStatus is a station of a batch as the journal knows it.
+type StationStatus struct {
+	Batch    string `json:"batch"`
+	Station  string `json:"station"`
+	Reader   string `json:"reader"`
+	Operator string `json:"operator"`
+	DSSerial string `json:"ds_serial"`
+	Host     string `json:"host"`
+	PID      int    `json:"pid"`
+	Started  string `json:"started"`
+	// Events is how many events the station wrote (its station_seq).
+	Events int64 `json:"events"`
+	// Alive: a process runs the station now (it holds its liveness lock).
+	Alive bool `json:"alive"`
+}
+
 // Journal is a journal of batches, on SQLite or PostgreSQL.
 type Journal interface {
 	// Join starts a station on a batch (created on first use): it takes
@@ -272,6 +291,8 @@ type Journal interface {
 	Records(ctx context.Context, batch string) ([]Record, error)
 	// Events calls fn for each event of a batch in seq order.
 	Events(ctx context.Context, batch string, fn func(Event) error) error
+	// Stations lists a batch's stations, each with whether it runs now.
+	Stations(ctx context.Context, batch string) ([]StationStatus, error)
 	// Counts returns how many records of a batch are in each state.
 	Counts(ctx context.Context, batch string) (map[State]int, error)
 	// Report is the shift report of a batch ("" for every batch).

@@ -72,11 +72,11 @@ func (d *pgDialect) lockSlot(ctx context.Context, slot int64) (func() error, boo
 	}, true, nil
 }
 
-func (d *pgDialect) slotAlive(ctx context.Context, tx *sql.Tx, slot int64) (bool, error) {
+func (d *pgDialect) slotAlive(ctx context.Context, q queryer, slot int64) (bool, error) {
 	// pg_locks shows the advisory lock of the two-key form with the keys
 	// in classid and objid and objsubid 2; asking takes no lock.
 	var alive bool
-	err := tx.QueryRowContext(ctx, `SELECT EXISTS (SELECT 1 FROM pg_locks WHERE locktype = 'advisory' AND granted
+	err := q.QueryRowContext(ctx, `SELECT EXISTS (SELECT 1 FROM pg_locks WHERE locktype = 'advisory' AND granted
 		AND database = (SELECT oid FROM pg_database WHERE datname = current_database())
 		AND classid::bigint = $1 AND objid::bigint = $2 AND objsubid = 2)`, advisoryNamespace, slot).Scan(&alive)
 	return alive, err

@@ -37,7 +37,7 @@ func (d *sqliteDialect) insertStation() string {
 func (d *sqliteDialect) lockSlot(ctx context.Context, slot int64) (func() error, bool, error) {
 	return d.locks.lock(slot)
 }
-func (d *sqliteDialect) slotAlive(ctx context.Context, tx *sql.Tx, slot int64) (bool, error) {
+func (d *sqliteDialect) slotAlive(ctx context.Context, q queryer, slot int64) (bool, error) {
 	return d.locks.held(slot)
 }
 func (d *sqliteDialect) writeLock() func() { return d.locks.writeLock() }
