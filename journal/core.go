@@ -68,20 +68,33 @@ func (c *core) Close() error {
 	return err
 }
 
-// tx runs fn in a transaction, committed when fn returns nil.
+// tx runs fn in a transaction, committed when fn returns nil. A failure
+// of the database itself (disk full, connection lost) names the journal;
+// the outcomes of the rules (ErrDone, BusyError, …) pass as they are.
 func (c *core) tx(ctx context.Context, fn func(*sql.Tx) error) error {
 	c.wmu.Lock()
 	defer c.wmu.Unlock()
 	defer c.d.writeLock()()
 	tx, err := c.db.BeginTx(ctx, nil)
 	if err != nil {
-		return err
+		return c.dbError(err)
 	}
 	if err := fn(tx); err != nil {
 		tx.Rollback()
+		return c.dbError(err)
+	}
+	return c.dbError(tx.Commit())
+}
+
+func (c *core) dbError(err error) error {
+	var be *BusyError
+	var de *InDoubtError
+	switch {
+	case err == nil, errors.Is(err, ErrDone), errors.Is(err, ErrClaimLost), errors.Is(err, errSuperseded), errors.Is(err, ErrNoBatch),
+		errors.As(err, &be), errors.As(err, &de):
 		return err
 	}
-	return tx.Commit()
+	return fmt.Errorf("cannot write %s (disk full? database down?): %w", c.Where(), err)
 }
 
 // errSuperseded: the station row names another session (a newer process
@@ -146,7 +159,7 @@ func (c *core) Join(ctx context.Context, info StationInfo) (Station, error) {
 		return tx.QueryRowContext(ctx, c.q(`SELECT slot FROM stations WHERE batch = ? AND station = ? AND reader = ?`), info.Batch, info.Station, info.Reader).Scan(&slot)
 	})
 	if err != nil {
-		return nil, fmt.Errorf("journal %s: %w", c.Where(), err)
+		return nil, err
 	}
 	unlock, ok, err := c.d.lockSlot(ctx, slot)
 	if err != nil {
@@ -162,7 +175,7 @@ func (c *core) Join(ctx context.Context, info StationInfo) (Station, error) {
 	})
 	if err != nil {
 		unlock()
-		return nil, fmt.Errorf("journal %s: %w", c.Where(), err)
+		return nil, err
 	}
 	return s, nil
 }
