@@ -273,6 +273,24 @@ func TestTakeoverFromKilledStation(t *testing.T) {
 		if err != nil || c3.Prior() == nil || !c3.Prior().Locking {
 			t.Fatalf("L resumed: %v %+v", err, c3.Prior())
 		}
+		sts, err := j.Stations(ctx, "b")
+		if err != nil {
+			t.Fatal(err)
+		}
+		alive := map[string]bool{}
+		for _, s := range sts {
+			alive[s.Station] = s.Alive
+		}
+		if len(sts) != 3 || !alive["A"] || !alive["B"] || !alive["L"] {
+			t.Fatalf("stations %+v", sts)
+		}
+		b.Close()
+		sts, _ = j.Stations(ctx, "b")
+		for _, s := range sts {
+			if s.Station == "B" && s.Alive {
+				t.Fatal("a closed station is alive")
+			}
+		}
 		var detail string
 		j.Events(ctx, "b", func(e Event) error {
 			if e.Step == StepClaim && e.IDNumber == "1" && e.Station == "B" {
