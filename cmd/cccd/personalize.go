@@ -192,7 +192,7 @@ Examples:
 				bar := newProgressBar(ef)
 				pr.setBar(bar)
 				finishBar = func() { bar.finish(); pr.setBar(nil) }
-				b.Progress = bar.update
+				b.Progress = func(todo, done, failed int) { bar.update(todo, done, failed); pr.barShown() }
 			}
 			b.Report = func(n personalize.Notice) {
 				if n.Kind != personalize.NoticeDone || !pr.hasBar() {
@@ -310,28 +310,40 @@ func shellQuote(s string) string {
 }
 
 // stationPrinter is where the station's lines go: above the progress bar
-// while there is one (mpb prints writes above its bars), else plain lines.
+// while one is drawn (mpb prints writes above its bars), else plain lines.
 // Prompts to the operator go through it too, so that the bar never erases
-// them.
+// them. Before the bar is drawn (validation) lines go straight out: mpb
+// drops what is written to it while it has no bar.
 type stationPrinter struct {
-	mu  sync.Mutex
-	w   io.Writer
-	bar *progressBar
+	mu    sync.Mutex
+	w     io.Writer
+	bar   *progressBar
+	shown bool
 }
 
 func (p *stationPrinter) say(s string) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	if p.bar != nil {
+	if p.bar != nil && p.shown {
 		p.bar.println(s)
 		return
 	}
 	fmt.Fprintln(p.w, s)
 }
 
-func (p *stationPrinter) hasBar() bool { p.mu.Lock(); defer p.mu.Unlock(); return p.bar != nil }
+func (p *stationPrinter) hasBar() bool {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.bar != nil && p.shown
+}
 
-func (p *stationPrinter) setBar(b *progressBar) { p.mu.Lock(); p.bar = b; p.mu.Unlock() }
+func (p *stationPrinter) setBar(b *progressBar) {
+	p.mu.Lock()
+	p.bar, p.shown = b, false
+	p.mu.Unlock()
+}
+
+func (p *stationPrinter) barShown() { p.mu.Lock(); p.shown = p.bar != nil; p.mu.Unlock() }
 
 // cardSource builds the station of one --reader value.
 func cardSource(c *cobra.Command, r string, pr *stationPrinter, stop <-chan struct{}) (personalize.CardSource, error) {

@@ -14,6 +14,8 @@ import (
 	"testing"
 	"time"
 
+	"golang.org/x/sys/unix"
+
 	"github.com/cccd-vn/cccd/apdu"
 	"github.com/cccd-vn/cccd/journal"
 	"github.com/cccd-vn/cccd/journal/pgtest"
@@ -314,4 +316,73 @@ wait:
 		t.Fatalf("resume: %v\n%s", err, out)
 	}
 	f.check(t, j, trialDir)
+}
+
+// openPTY opens a pseudo-terminal: the station's stderr is then a
+// terminal, as an operator's is, and gets the progress bar.
+func openPTY(t *testing.T) (master, slave *os.File) {
+	t.Helper()
+	m, err := os.OpenFile("/dev/ptmx", os.O_RDWR|syscall.O_NOCTTY, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := unix.IoctlSetPointerInt(int(m.Fd()), unix.TIOCSPTLCK, 0); err != nil {
+		t.Fatal(err)
+	}
+	n, err := unix.IoctlGetInt(int(m.Fd()), unix.TIOCGPTN)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, err := os.OpenFile(fmt.Sprintf("/dev/pts/%d", n), os.O_RDWR|syscall.O_NOCTTY, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return m, s
+}
+
+// onTerminal runs the CLI with its stderr on a terminal and returns what
+// the terminal got.
+func onTerminal(t *testing.T, args ...string) string {
+	t.Helper()
+	m, s := openPTY(t)
+	defer m.Close()
+	cmd := exec.Command("cccd", args...)
+	cmd.Stderr = s
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	s.Close()
+	var out bytes.Buffer
+	done := make(chan struct{})
+	go func() { out.ReadFrom(m); close(done) }() // ends with EIO once the child is gone
+	cmd.Wait()
+	<-done
+	return out.String()
+}
+
+// TestTerminalKeepsLines: on a terminal (progress bar), validation errors
+// and the station's lines — a card refused as not blank, the summary's
+// resume hint — reach the operator.
+func TestTerminalKeepsLines(t *testing.T) {
+	f := newFactory(t, 2)
+	bad := filepath.Join(f.dir, "s", "bad.jsonl")
+	os.WriteFile(bad, []byte(`{"id_number":"12345","full_name":"A","date_of_birth":"1999-05-18","sex":"Nam","date_of_issue":"2021-03-01","photo":"x.jpg"}`+"\n"), 0o644)
+	got := onTerminal(t, "personalize", "--input", bad, "--ds-cert", filepath.Join(f.dir, "pki", "ds.pem"), "--ds-key", filepath.Join(f.dir, "pki", "ds.key"), "--reader", "emu:"+t.TempDir())
+	if !strings.Contains(got, "line 1: error: id_number:") {
+		t.Fatalf("validation error lost on a terminal: %q", got)
+	}
+	// A card that is not blank in the reader: the refusal shows.
+	cards := t.TempDir()
+	raw, _ := os.ReadFile(f.input)
+	var first struct {
+		ID string `json:"id_number"`
+	}
+	json.Unmarshal(raw[:bytes.IndexByte(raw, '\n')], &first)
+	img := testcards.NewBlankImage(testcards.ProfileCCCD)
+	img.SetFile(lds.DGFileID(1), false, []byte{0x61, 0x01, 0x00})
+	img.Save(filepath.Join(cards, first.ID+".card"))
+	got = onTerminal(t, "personalize", "--input", f.input, "--ds-cert", filepath.Join(f.dir, "pki", "ds.pem"), "--ds-key", filepath.Join(f.dir, "pki", "ds.key"), "--reader", "emu:"+cards, "--journal", filepath.Join(t.TempDir(), "j.db"))
+	if !strings.Contains(got, "not a blank card: remove it") {
+		t.Fatalf("the refusal is not on the terminal: %q", got)
+	}
 }
