@@ -65,6 +65,8 @@ type Summary struct {
 	// Lost counts cards given up because another station took the record
 	// over (this one was too slow to renew its claim).
 	Lost int `json:"lost"`
+	// QRFailed counts cards done whose QR payload could not be written.
+	QRFailed int `json:"qr_failed"`
 	// Stopped: the operator stopped the station before the end.
 	Stopped     bool      `json:"stopped"`
 	Problems    []Problem `json:"problems,omitempty"`
@@ -318,6 +320,9 @@ func (b *Batch) Run(ctx context.Context, srcs ...CardSource) (*Summary, error) {
 	if len(srcs) == 0 {
 		return sum, errors.New("no station to personalize on")
 	}
+	if b.Journal == nil {
+		return sum, errors.New("no journal: a batch is never personalized without one")
+	}
 	stations, err := b.join(ctx, srcs)
 	if err != nil {
 		return sum, err
@@ -526,6 +531,10 @@ func (b *Batch) card(ctx context.Context, js joined, in Validated, sum *Summary,
 			b.notify(NoticeDone, in.Line, res.Card, "line %d: done on %s", in.Line, res.Card)
 			if rerr != nil {
 				b.notify(NoticeInfo, in.Line, res.Card, "line %d: card released with a problem: %v", in.Line, rerr)
+			}
+			if res.QRErr != nil {
+				sum.QRFailed++
+				b.notify(NoticeFailed, in.Line, res.Card, "line %d: the card is done, but its QR payload could not be written: %v (make it again with 'cccd qr encode')", in.Line, res.QRErr)
 			}
 			if man != nil {
 				man.Write([]string{strconv.Itoa(in.Line), id, res.Card, res.QRFile, time.Now().UTC().Format(time.RFC3339)})

@@ -93,6 +93,9 @@ type Result struct {
 	IDNumber string
 	QRFile   string
 	Card     string
+	// QRErr: the card is done but its QR payload could not be written
+	// (it can be made again from the record with 'cccd qr encode').
+	QRErr error
 }
 
 // Validated is a record that passed validation, ready for a card.
@@ -356,7 +359,7 @@ func (p *Personalizer) finish(ctx context.Context, cl journal.Claim, st Station,
 	if err := cl.Finish(ctx, journal.StateDone, qrFile, ""); err != nil {
 		return nil, &JournalError{err}
 	}
-	return &Result{Line: v.Line, IDNumber: v.Holder.ID.Number, QRFile: qrFile, Card: st.CardID()}, nil
+	return &Result{Line: v.Line, IDNumber: v.Holder.ID.Number, QRFile: qrFile, Card: st.CardID(), QRErr: err}, nil
 }
 
 func (p *Personalizer) writeQR(h *citizen.Holder) (string, error) {

@@ -253,6 +253,8 @@ Examples:
 				return ioError(fmt.Errorf("stopped by the operator with records left to do; see the journal (cccd journal show --journal %s)", j.Where()))
 			case sum.Failed > 0:
 				return ioError(fmt.Errorf("%d cards failed; see the journal (cccd journal show --journal %s) and run again with --resume", sum.Failed, j.Where()))
+			case sum.QRFailed > 0:
+				return ioError(fmt.Errorf("%d cards are done but their QR payloads could not be written under %s", sum.QRFailed, qrOut))
 			}
 			return nil
 		},
