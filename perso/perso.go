@@ -18,6 +18,15 @@
 // data = 54 L offset || 53 L bytes. A card that lacks it answers 6D00, and
 // the personalizer then refuses a file larger than 32 KB with a clear
 // message.
+//
+// # Files larger than 65535 bytes
+//
+// The JMRTD applet's CREATE FILE carries the size in two bytes (63 04 SSSS
+// FFFF), yet a DG2 with a 100 KB photo is larger. For such a file the size
+// goes in three bytes (63 05 SSSSSS FFFF): a base applet answers 6A80 to
+// it (wrong data), which the personalizer reports as a card lacking the
+// command. Smaller files keep the base form, so every card the base applet
+// can take is personalized with its own bytes.
 package perso
 
 import (
@@ -123,10 +132,17 @@ func (SelectApplet) APDU() apdu.Command {
 }
 func (SelectApplet) Name() string { return "SELECT applet" }
 
+// MaxFileSize is the largest file CREATE FILE can give a size (three size
+// bytes; see the package comment).
+const MaxFileSize = 0xFFFFFF
+
 func (c CreateFile) APDU() apdu.Command {
 	var p1 byte
 	if c.MasterFile {
 		p1 = 0x01
+	}
+	if c.Size > 0xFFFF {
+		return apdu.Command{INS: INSCreateFile, P1: p1, Data: []byte{0x63, 0x05, byte(c.Size >> 16), byte(c.Size >> 8), byte(c.Size), byte(c.FID >> 8), byte(c.FID)}}
 	}
 	return apdu.Command{INS: INSCreateFile, P1: p1, Data: []byte{0x63, 0x04, byte(c.Size >> 8), byte(c.Size), byte(c.FID >> 8), byte(c.FID)}}
 }
@@ -237,12 +253,17 @@ func parseCreateFile(cmd apdu.Command) (Command, error) {
 	if cmd.P1 > 1 || cmd.P2 != 0 {
 		return nil, bad(apdu.SWIncorrectP1P2, "CREATE FILE: P1 must be 00 or 01, P2 00")
 	}
-	if len(cmd.Data) != 6 || cmd.Data[0] != 0x63 || cmd.Data[1] != 0x04 {
-		return nil, bad(apdu.SWWrongData, "CREATE FILE: data must be 63 04 size fid")
+	d := cmd.Data
+	if len(d) < 2 || d[0] != 0x63 || !(d[1] == 0x04 && len(d) == 6 || d[1] == 0x05 && len(d) == 7) {
+		return nil, bad(apdu.SWWrongData, "CREATE FILE: data must be 63 04 size(2) fid, or 63 05 size(3) fid")
+	}
+	size := 0
+	for _, b := range d[2 : len(d)-2] {
+		size = size<<8 | int(b)
 	}
 	return CreateFile{
-		Size:       int(cmd.Data[2])<<8 | int(cmd.Data[3]),
-		FID:        uint16(cmd.Data[4])<<8 | uint16(cmd.Data[5]),
+		Size:       size,
+		FID:        uint16(d[len(d)-2])<<8 | uint16(d[len(d)-1]),
 		MasterFile: cmd.P1 == 1,
 	}, nil
 }

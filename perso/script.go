@@ -72,8 +72,8 @@ func Script(doc *lds.Document, k Keys, chunk int) ([]Command, error) {
 	for _, f := range fids {
 		fid := uint16(f)
 		data := doc.Files[fid]
-		if len(data) > 0xFFFF {
-			return nil, fmt.Errorf("%s is %d bytes; a file holds at most 65535", lds.FileName(fid), len(data))
+		if len(data) > MaxFileSize {
+			return nil, fmt.Errorf("%s is %d bytes; a file holds at most %d", lds.FileName(fid), len(data), MaxFileSize)
 		}
 		cmds = append(cmds, CreateFile{FID: fid, Size: len(data), MasterFile: lds.IsMasterFile(fid)}, SelectFile{FID: fid})
 		for off := 0; off < len(data); off += chunk {

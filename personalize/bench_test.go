@@ -3,40 +3,115 @@ package personalize_test
 import (
 	"crypto"
 	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
 	"testing"
+	"time"
 
 	"github.com/cccd-vn/cccd/apdu"
 	"github.com/cccd-vn/cccd/citizen"
+	"github.com/cccd-vn/cccd/journal"
+	"github.com/cccd-vn/cccd/journal/pgtest"
 	"github.com/cccd-vn/cccd/lds"
 	"github.com/cccd-vn/cccd/personalize"
 	"github.com/cccd-vn/cccd/testcards"
 )
 
-// BenchmarkPersonalizeCard is one card end to end in-process: build, sign,
-// write, read back through PACE and BAC with passive and active
-// authentication, lock, journal, QR.
+// BenchmarkPersonalizeCard is one card end to end in-process: claim,
+// probe, build, sign, write, read back through PACE and BAC with passive
+// and active authentication, lock, journal (SQLite), QR.
 func BenchmarkPersonalizeCard(b *testing.B) {
 	f := newFixture(b, 1)
-	bt, _ := f.batch(b, false)
+	bt, j := f.batch(b, false)
 	bt.Personalizer.Validator = &personalize.Validator{BaseDir: f.dir}
+	st, err := j.Join(ctx, journal.StationInfo{Batch: "bench", Station: "bench", Reader: "bench"})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer st.Close()
 	raw, _ := os.ReadFile(f.input)
 	var in personalize.Input
 	in.Line = 1
 	json.Unmarshal(raw[:len(raw)-1], &in.Record)
 	for i := 0; b.Loop(); i++ {
 		e := testcards.NewEmulator(testcards.NewBlankImage(testcards.ProfileCCCD), "")
-		in.Record.IDNumber = in.Record.IDNumber[:6] + string(rune('0'+i%10)) + in.Record.IDNumber[7:]
+		in.Record.IDNumber = in.Record.IDNumber[:6] + fmt.Sprintf("%06d", i)
 		h, errs, _ := citizen.NewHolder(in.Record)
 		if !errs.OK() {
 			b.Fatal(errs.Err())
 		}
-		if _, err := bt.Personalizer.Personalize(personalize.Station{Card: apdu.NewCard(e), Reader: "bench"}, personalize.Validated{Line: 1, Holder: h}); err != nil {
+		cl, err := st.Claim(ctx, h.ID.Number, 1)
+		if err != nil {
+			b.Fatal(err)
+		}
+		if _, err := bt.Personalizer.Personalize(ctx, cl, personalize.Station{Card: apdu.NewCard(e), Reader: "bench"}, personalize.Validated{Line: 1, Holder: h}); err != nil {
 			b.Fatal(err)
 		}
 	}
 	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "cards/s")
+}
+
+// memSource hands out blank emulated cards held in memory: the card costs
+// its APDUs only, not the image file rewritten after every write command,
+// so the benchmark weighs the station pipeline and its journal.
+type memSource struct{ name string }
+
+func (s *memSource) Reader() string { return s.name }
+
+func (s *memSource) Next(id string, prior *journal.Attempt) (personalize.Station, func(personalize.Disposition) error, error) {
+	e := testcards.NewEmulator(testcards.NewBlankImage(testcards.ProfileCCCD), "")
+	return personalize.Station{Card: apdu.NewCard(e), Reader: s.name, ATR: e.ATR()}, func(personalize.Disposition) error { return nil }, nil
+}
+
+// BenchmarkStations runs one batch with 1, 2 and 4 stations in-process
+// (each its own reader of emulated cards, taking records through the
+// journal's claims) on SQLite and on PostgreSQL: cards/s of the whole
+// batch, validation included. "files" cards are image files rewritten
+// after every write, as emu:DIR has them; "memory" cards cost their APDUs
+// only.
+func BenchmarkStations(b *testing.B) {
+	const records = 24
+	f := newFixture(b, records)
+	for _, cards := range []string{"memory", "files"} {
+		for _, backend := range []string{"sqlite", "postgres"} {
+			for _, n := range []int{1, 2, 4} {
+				b.Run(fmt.Sprintf("%s/%s/%d", cards, backend, n), func(b *testing.B) {
+					var done int
+					var busy time.Duration
+					for i := 0; b.Loop(); i++ {
+						b.StopTimer()
+						dir := b.TempDir()
+						target := filepath.Join(dir, "journal.db")
+						if backend == "postgres" {
+							target = pgtest.Shared(b).NewDatabase(b)
+						}
+						bt, _ := f.batchOn(b, target, false)
+						bt.Manifest, bt.Personalizer.QROut = "", ""
+						var srcs []personalize.CardSource
+						for s := 0; s < n; s++ {
+							d := filepath.Join(dir, fmt.Sprint("cards", s))
+							os.MkdirAll(d, 0o755)
+							if cards == "memory" {
+								srcs = append(srcs, &memSource{name: d})
+							} else {
+								srcs = append(srcs, &emuSource{dir: d})
+							}
+						}
+						b.StartTimer()
+						start := time.Now()
+						sum, err := bt.Run(ctx, srcs...)
+						busy += time.Since(start)
+						if err != nil || sum.Done != records {
+							b.Fatalf("%+v %v", sum, err)
+						}
+						done += sum.Done
+					}
+					b.ReportMetric(float64(done)/busy.Seconds(), "cards/s")
+				})
+			}
+		}
+	}
 }
 
 // BenchmarkSODSignAndHash is the floor of personalization: hash the data

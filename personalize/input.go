@@ -1,8 +1,3 @@
-// Package personalize turns batches of citizen records into personalized,
-// locked chips: validate every record first, build and sign each card's
-// data, write it with the personalization commands, read it back as a
-// counter would, lock it, and journal every step in SQLite so that a crash
-// at any moment leaves each record in one known state.
 package personalize
 
 import (
@@ -15,8 +10,10 @@ import (
 	"io"
 	"path/filepath"
 	"reflect"
+	"regexp"
 	"strings"
-	"unicode/utf8"
+
+	"golang.org/x/text/unicode/norm"
 
 	"github.com/cccd-vn/cccd/citizen"
 )
@@ -65,11 +62,31 @@ var ErrHeader = errors.New("CSV header")
 
 // ReadRecords streams the records of r to fn, one at a time: memory stays
 // flat whatever the file size. A line that does not parse is passed with
-// Err set and reading goes on; fn's error stops the reading.
+// Err set and reading goes on; fn's error stops the reading. A file that is
+// not UTF-8 is refused whole with an *EncodingError (every name in it
+// would be wrong). Each record comes out normalised (normalize).
 func ReadRecords(r io.Reader, f Format, fn func(Input) error) error {
-	if f == CSV {
-		return readCSV(r, fn)
+	u := newUTF8Reader(r)
+	norm := func(in Input) error {
+		if in.Err == nil {
+			normalize(&in.Record)
+		}
+		return fn(in)
 	}
+	var err error
+	if f == CSV {
+		err = readCSV(u, norm)
+	} else {
+		err = readJSONL(u, norm)
+	}
+	if u.err != nil {
+		// The reader's own error explains any parse error it caused.
+		return u.err
+	}
+	return err
+}
+
+func readJSONL(r io.Reader, fn func(Input) error) error {
 	br := bufio.NewReaderSize(r, 64*1024)
 	line := 0
 	for {
@@ -97,16 +114,28 @@ func parseJSONLine(line int, b []byte) (Input, bool) {
 		return Input{}, false
 	}
 	in := Input{Line: line}
-	if !utf8.Valid(b) {
-		in.Err = errors.New("the line is not valid UTF-8 (save the file as UTF-8)")
-		return in, true
-	}
 	dec := json.NewDecoder(bytes.NewReader(b))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(&in.Record); err != nil {
-		in.Err = fmt.Errorf("not a JSON citizen record: %v", err)
+		in.Err = fmt.Errorf("not a JSON citizen record: %v", jsonReason(err))
+	} else if dec.More() {
+		in.Err = errors.New("not a JSON citizen record: more than one object on the line")
 	}
 	return in, true
+}
+
+// jsonReason says what is wrong with a line without quoting its content
+// (a syntax error's message names the offending character only).
+func jsonReason(err error) string {
+	var se *json.SyntaxError
+	var te *json.UnmarshalTypeError
+	switch {
+	case errors.As(err, &se):
+		return fmt.Sprintf("%v (at byte %d)", se, se.Offset)
+	case errors.As(err, &te):
+		return fmt.Sprintf("field %q must be a %s", te.Field, te.Type)
+	}
+	return err.Error()
 }
 
 func readCSV(r io.Reader, fn func(Input) error) error {
@@ -115,8 +144,12 @@ func readCSV(r io.Reader, fn func(Input) error) error {
 	cr.ReuseRecord = true
 	header, err := cr.Read()
 	if err != nil {
-		return fmt.Errorf("%w: cannot read line 1: %v", ErrHeader, err)
+		if err == io.EOF {
+			return fmt.Errorf("%w: the file is empty", ErrHeader)
+		}
+		return fmt.Errorf("%w: cannot read line 1: %v", ErrHeader, csvReason(err))
 	}
+	header = append([]string(nil), header...) // ReuseRecord reuses it
 	cols := make([]int, len(header))
 	have := map[string]bool{}
 	for i, h := range header {
@@ -136,30 +169,36 @@ func readCSV(r io.Reader, fn func(Input) error) error {
 			return fmt.Errorf("%w: line 1: the required column %q is missing", ErrHeader, req)
 		}
 	}
+	lastBad := 0
 	for {
 		rec, err := cr.Read()
 		if err == io.EOF {
 			return nil
 		}
-		line, _ := cr.FieldPos(0)
-		in := Input{Line: line}
+		var in Input
 		switch {
 		case err != nil:
+			// FieldPos is only defined for a record Read returned: after
+			// a syntax error the line comes from the error itself.
 			var pe *csv.ParseError
-			if errors.As(err, &pe) && pe.Err != csv.ErrFieldCount {
-				in.Line, in.Err = pe.Line, fmt.Errorf("CSV syntax: %v", pe.Err)
-			} else {
-				in.Err = err
+			if !errors.As(err, &pe) {
+				return err // the file could not be read: stop
 			}
+			in.Line, in.Err = pe.StartLine, fmt.Errorf("CSV syntax: %v", csvReason(err))
+			if pe.Err == csv.ErrFieldCount && len(rec) > 0 {
+				in.Err = fmt.Errorf("%d columns, the header has %d", len(rec), len(header))
+			}
+			if in.Line == lastBad {
+				return fmt.Errorf("line %d: %v", in.Line, in.Err) // no progress: stop
+			}
+			lastBad = in.Line
 		case len(rec) != len(header):
+			in.Line, _ = cr.FieldPos(0)
 			in.Err = fmt.Errorf("%d columns, the header has %d", len(rec), len(header))
 		default:
+			in.Line, _ = cr.FieldPos(0)
 			v := reflect.ValueOf(&in.Record).Elem()
 			for i, val := range rec {
-				if !utf8.ValidString(val) {
-					in.Err = fmt.Errorf("column %q is not valid UTF-8 (save the file as UTF-8)", header[i])
-					break
-				}
 				v.Field(cols[i]).SetString(strings.TrimSpace(val))
 			}
 		}
@@ -167,4 +206,44 @@ func readCSV(r io.Reader, fn func(Input) error) error {
 			return ferr
 		}
 	}
+}
+
+// csvReason is a CSV parse error without the file name and line (the
+// caller gives the line), never quoting the field.
+func csvReason(err error) string {
+	var pe *csv.ParseError
+	if errors.As(err, &pe) {
+		return fmt.Sprintf("%v (column %d)", pe.Err, pe.Column)
+	}
+	return err.Error()
+}
+
+// dmy is a date written day/month/year, as Vietnamese forms write it.
+var dmy = regexp.MustCompile(`^(\d{1,2})/(\d{1,2})/(\d{4})$`)
+
+// normalize puts a record's text in the one form the card takes: every
+// field NFC (text typed on a Mac or copied from a PDF often comes
+// decomposed, and DG13, the QR code and the MRZ transliteration must not
+// depend on it; "Nữ" in NFD is then the sex it spells), and dates given
+// as dd/mm/yyyy rewritten as YYYY-MM-DD. A date that is not a real one
+// stays for validation to refuse.
+func normalize(r *citizen.Record) {
+	v := reflect.ValueOf(r).Elem()
+	for i := 0; i < v.NumField(); i++ {
+		if f := v.Field(i); f.Kind() == reflect.String {
+			f.SetString(strings.TrimSpace(norm.NFC.String(f.String())))
+		}
+	}
+	for _, d := range []*string{&r.DateOfBirth, &r.DateOfIssue, &r.DateOfExpiry} {
+		if m := dmy.FindStringSubmatch(*d); m != nil {
+			*d = m[3] + "-" + pad2(m[2]) + "-" + pad2(m[1])
+		}
+	}
+}
+
+func pad2(s string) string {
+	if len(s) == 1 {
+		return "0" + s
+	}
+	return s
 }

@@ -1,25 +1,34 @@
 package personalize_test
 
 import (
+	"errors"
 	"path/filepath"
 	"testing"
 
 	"github.com/cccd-vn/cccd/apdu"
 	"github.com/cccd-vn/cccd/apdu/pcsc"
+	"github.com/cccd-vn/cccd/journal"
 	"github.com/cccd-vn/cccd/personalize"
 	"github.com/cccd-vn/cccd/testcards"
 	"github.com/cccd-vn/cccd/testcards/pcsctest"
 )
 
 // pcscSource puts a blank emulated card into a vpcd reader of the real
-// pcscd for each record, as an operator would insert a blank card, and
-// takes it out when the record is done.
+// pcscd for each record (a slot taken through pcsctest's lock), as an
+// operator would insert a blank card, connects to it exclusively as the
+// CLI does, and takes it out when the record is done. It checks on every
+// card that no other program can connect while the card is written.
 type pcscSource struct {
-	dir string
-	t   testing.TB
+	dir        string
+	t          testing.TB
+	notRefused int // cards another connection could reach
 }
 
-func (s *pcscSource) Next(id string, resume bool) (personalize.Station, func() error, error) {
+// Reader is the station's name for the journal: the vpcd slot changes
+// from card to card, the station does not.
+func (s *pcscSource) Reader() string { return "vpcd" }
+
+func (s *pcscSource) Next(id string, prior *journal.Attempt) (personalize.Station, func(personalize.Disposition) error, error) {
 	path := filepath.Join(s.dir, id+".card")
 	if err := testcards.NewBlankImage(testcards.ProfileCCCD).Save(path); err != nil {
 		return personalize.Station{}, nil, err
@@ -37,13 +46,23 @@ func (s *pcscSource) Next(id string, resume bool) (personalize.Station, func() e
 		stop()
 		return personalize.Station{}, nil, err
 	}
-	sc, err := ctx.Connect(slot.Reader)
+	sc, err := ctx.ConnectExclusive(slot.Reader)
 	if err != nil {
 		ctx.Close()
 		stop()
 		return personalize.Station{}, nil, err
 	}
-	release := func() error {
+	// Another program (here another PC/SC context) must be kept out.
+	if other, err := pcsc.Open(); err == nil {
+		if c, err := other.Connect(slot.Reader); err == nil {
+			c.Close()
+			s.notRefused++
+		} else if !errors.Is(err, pcsc.ErrReaderBusy) {
+			s.t.Errorf("second connection: %v, want the reader busy", err)
+		}
+		other.Close()
+	}
+	release := func(personalize.Disposition) error {
 		sc.Close()
 		ctx.Close()
 		stop()
@@ -54,11 +73,12 @@ func (s *pcscSource) Next(id string, resume bool) (personalize.Station, func() e
 }
 
 // TestBatchOverPCSC personalizes 20 records onto emulated cards through
-// pcscd + vpcd, then verifies every card.
+// pcscd + vpcd with exclusive connections, then verifies every card.
 func TestBatchOverPCSC(t *testing.T) {
 	f := newFixture(t, 20)
 	b, j := f.batch(t, false)
-	sum, err := b.Run(&pcscSource{dir: filepath.Join(f.dir, "cards"), t: t})
+	src := &pcscSource{dir: filepath.Join(f.dir, "cards"), t: t}
+	sum, err := b.Run(ctx, src)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -67,5 +87,8 @@ func TestBatchOverPCSC(t *testing.T) {
 	}
 	if n := f.verifyAll(t, j); n != 20 {
 		t.Fatalf("%d locked cards", n)
+	}
+	if src.notRefused > 0 {
+		t.Fatalf("%d cards could be reached by another program while written", src.notRefused)
 	}
 }

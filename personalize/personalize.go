@@ -1,7 +1,14 @@
+// Package personalize turns batches of citizen records into personalized,
+// locked chips: validate every record first, build and sign each card's
+// data, write it with the personalization commands, read it back as a
+// counter would, lock it, and journal every step (package journal) so that
+// a crash at any moment leaves each record in one known state, and several
+// stations can share one batch with each record on exactly one card.
 package personalize
 
 import (
 	"bytes"
+	"context"
 	"crypto"
 	"crypto/ecdsa"
 	"crypto/elliptic"
@@ -15,7 +22,9 @@ import (
 	"time"
 
 	"github.com/cccd-vn/cccd/apdu"
+	"github.com/cccd-vn/cccd/chip"
 	"github.com/cccd-vn/cccd/citizen"
+	"github.com/cccd-vn/cccd/journal"
 	"github.com/cccd-vn/cccd/lds"
 	"github.com/cccd-vn/cccd/perso"
 	"github.com/cccd-vn/cccd/pki"
@@ -28,7 +37,6 @@ type Personalizer struct {
 	DSCert   *pki.Certificate
 	DSSigner crypto.Signer
 	PSS      bool // RSA-PSS for an RSA Document Signer
-	Journal  *Journal
 	// QROut is where each card's QR payload (.txt) and image (.png) go.
 	QROut string
 	// Validator loads photos (relative to the input file).
@@ -65,7 +73,7 @@ type Station struct {
 	// emulated card.
 	Reader string
 	// Chip identifies the card itself when it can tell more than its ATR
-	// (an emulated card's image path, a chip serial); empty otherwise.
+	// (an emulated card's image path); empty otherwise.
 	Chip string
 	ATR  []byte
 }
@@ -85,6 +93,9 @@ type Result struct {
 	IDNumber string
 	QRFile   string
 	Card     string
+	// QRErr: the card is done but its QR payload could not be written
+	// (it can be made again from the record with 'cccd qr encode').
+	QRErr error
 }
 
 // Validated is a record that passed validation, ready for a card.
@@ -100,6 +111,22 @@ type JournalError struct{ Err error }
 func (e *JournalError) Error() string { return "journal: " + e.Err.Error() }
 func (e *JournalError) Unwrap() error { return e.Err }
 
+// ErrNotBlank: the card in the reader is not a blank card (it holds files
+// already, or has no eMRTD application). It was refused before any write;
+// the record is untouched and waits for another card.
+var ErrNotBlank = errors.New("not a blank card: remove it")
+
+// ErrStopped: the operator stopped the station while a card was in hand;
+// it was given up cleanly before LOCK (the record is failed, the card can
+// be written again).
+var ErrStopped = errors.New("stopped by the operator before the card was locked")
+
+// SpoiledError: a locked card that does not pass; the record is spoiled
+// and the card must be destroyed.
+type SpoiledError struct{ Reason string }
+
+func (e *SpoiledError) Error() string { return "spoiled: " + e.Reason }
+
 func (p *Personalizer) rand() io.Reader {
 	if p.Rand == nil {
 		return rand.Reader
@@ -107,114 +134,232 @@ func (p *Personalizer) rand() io.Reader {
 	return p.Rand
 }
 
-// Personalize writes one validated record onto the card of st: build and
-// sign the data, write it with the personalization commands, read it back
-// with the inspection procedure a counter runs, then lock the card. The
-// journal gets every step before and after; a journal that cannot be
-// written stops the card with a *JournalError.
-func (p *Personalizer) Personalize(st Station, v Validated) (*Result, error) {
-	h := v.Holder
-	id, line := h.ID.Number, v.Line
-	a, err := p.Journal.Begin(id, line, st)
-	if err != nil {
-		return nil, &JournalError{err}
+// DSSerial is the Document Signer certificate's serial (hex), as the
+// journal records it.
+func (p *Personalizer) DSSerial() string {
+	if p.DSCert == nil {
+		return ""
 	}
+	return p.DSCert.SerialNumber.Text(16)
+}
+
+// Probe tells a blank card from one that is not, with reads only (SELECT):
+// the eMRTD application must be there, and neither DG1 (the first file
+// the personalization creates) nor EF.COM (the last). A card that refuses
+// a plain SELECT of a file (a locked card of a stricter applet) is not
+// blank either. serial is the chip's serial where the reader reports one
+// (PC/SC GET DATA, FF CA 00 00); an error means the card did not answer.
+func Probe(c *apdu.Card) (blank bool, why, serial string, err error) {
+	c.SetChannel(nil)
+	if uid, err := c.Send(apdu.Command{CLA: 0xFF, INS: 0xCA, Ne: 256}); err == nil && len(uid) > 0 {
+		serial = fmt.Sprintf("%X", uid)
+	} else if err != nil && !isStatus(err) {
+		return false, "", "", err
+	}
+	if _, err := c.Send(perso.SelectApplet{}.APDU()); err != nil {
+		if isStatus(err) {
+			return false, "it has no eMRTD application", serial, nil
+		}
+		return false, "", serial, err
+	}
+	for _, fid := range []uint16{lds.FIDCOM, lds.DGFileID(1)} {
+		_, err := c.Send(perso.SelectFile{FID: fid}.APDU())
+		switch {
+		case err == nil:
+			return false, "it holds " + lds.FileName(fid) + " already", serial, nil
+		case errors.Is(err, apdu.ErrFileNotFound):
+		case isStatus(err):
+			return false, fmt.Sprintf("it refuses to select %s (%v)", lds.FileName(fid), err), serial, nil
+		default:
+			return false, "", serial, err
+		}
+	}
+	return true, "", serial, nil
+}
+
+func isStatus(err error) bool {
+	var se *apdu.StatusError
+	return errors.As(err, &se)
+}
+
+// Personalize writes one validated record, claimed in the journal, onto
+// the card of st: probe that the card is blank (or the very card of this
+// record's unfinished attempt on this station), build and sign the data,
+// write it with the personalization commands, read it back with the
+// inspection procedure a counter runs, then lock the card. The journal
+// gets every step before and after; a journal that cannot be written stops
+// the card with a *JournalError. ctx ends the card before its next step
+// (ErrStopped) unless it is past LOCK.
+func (p *Personalizer) Personalize(ctx context.Context, cl journal.Claim, st Station, v Validated) (*Result, error) {
+	h := v.Holder
+	line := v.Line
 	// step journals a step's outcome; a journal error overrides the card's.
-	step := func(s Step, o Outcome, detail string) error {
-		if err := a.Log(s, o, detail); err != nil {
+	step := func(s journal.Step, o journal.Outcome, detail string) error {
+		if err := cl.Log(context.WithoutCancel(ctx), s, o, detail); err != nil {
 			return &JournalError{err}
 		}
 		return nil
 	}
-	fail := func(s Step, cause error) (*Result, error) {
-		if err := step(s, Failed, cause.Error()); err != nil {
+	finish := func(state journal.State, errText string) error {
+		if err := cl.Finish(context.WithoutCancel(ctx), state, "", errText); err != nil {
+			return &JournalError{err}
+		}
+		return nil
+	}
+	fail := func(s journal.Step, cause error) (*Result, error) {
+		if err := step(s, journal.Failed, cause.Error()); err != nil {
 			return nil, err
 		}
-		if err := a.Finish(StateFailed, "", string(s)+": "+cause.Error()); err != nil {
-			return nil, &JournalError{err}
+		if err := finish(journal.StateFailed, string(s)+": "+cause.Error()); err != nil {
+			return nil, err
 		}
 		return nil, fmt.Errorf("line %d: %s: %w", line, s, cause)
 	}
+	stopped := func(journal.Step) bool { return ctx.Err() != nil }
+
+	blank, why, serial, perr := Probe(st.Card)
+	card := journal.Card{ID: st.CardID(), ATR: fmt.Sprintf("%X", st.ATR), Serial: serial}
+	if st.Chip == "" && serial != "" {
+		card.ID = serial
+	}
+	prior := cl.Prior()
+	if perr == nil && !blank && prior == nil {
+		// Refused before any write: the record keeps its state.
+		if err := step(journal.StepProbe, journal.Failed, "not a blank card: "+why); err != nil {
+			return nil, err
+		}
+		return nil, fmt.Errorf("%w (%s)", ErrNotBlank, why)
+	}
+	if err := cl.Begin(context.WithoutCancel(ctx), card); err != nil {
+		return nil, &JournalError{err}
+	}
+	if perr != nil {
+		return fail(journal.StepProbe, perr)
+	}
+	probed := "blank card"
+	if !blank {
+		probed = fmt.Sprintf("not blank (%s): this record's attempt %d was on this station, the card may be its own", why, prior.Number)
+	}
+	if err := step(journal.StepProbe, journal.Succeeded, probed); err != nil {
+		return nil, err
+	}
 	face, err := p.Validator.LoadPhoto(h.Record.Photo)
 	if err != nil {
-		return fail(StepPhoto, err)
+		return fail(journal.StepPhoto, err)
 	}
 	rnd := p.rand()
 	aa, err := ecdsa.GenerateKey(elliptic.P256(), rnd)
 	if err != nil {
-		return fail(StepKeys, err)
+		return fail(journal.StepKeys, err)
 	}
 	ca, err := ecdsa.GenerateKey(elliptic.P256(), rnd)
 	if err != nil {
-		return fail(StepKeys, err)
+		return fail(journal.StepKeys, err)
 	}
 	doc, err := lds.BuildDocument(lds.DocumentSpec{Holder: h, Photo: face, AAPublicKey: &aa.PublicKey, CAPublicKey: &ca.PublicKey,
 		Sign: lds.SODSignOptions{Certificate: p.DSCert, Signer: p.DSSigner, PSS: p.PSS, SigningTime: p.Now}})
 	if err != nil {
-		return fail(StepBuild, err)
+		return fail(journal.StepBuild, err)
 	}
-	if err := step(StepWrite, Started, ""); err != nil {
+	if stopped(journal.StepWrite) {
+		return fail(journal.StepWrite, ErrStopped)
+	}
+	if err := step(journal.StepWrite, journal.Started, ""); err != nil {
 		return nil, err
 	}
 	if err := WriteCard(st.Card, doc, perso.Keys{AA: aa, CA: ca}); err != nil {
 		if errors.Is(err, apdu.ErrConditionsNotSatisfied) {
-			// A locked card: a run that stopped between LOCK and the
-			// journal's "done". It is finished only if it holds this
-			// record and passes; else it is spoiled, named in the journal.
-			if rerr := p.recoverLocked(st, doc); rerr != nil {
-				if err := step(StepRecover, Failed, rerr.Error()); err != nil {
-					return nil, err
-				}
-				if err := a.Finish(StateSpoiled, "", fmt.Sprintf("card %s is locked and does not pass: %v", st.Reader, rerr)); err != nil {
-					return nil, &JournalError{err}
-				}
-				return nil, fmt.Errorf("line %d: card %s is locked and spoiled: %w", line, st.Reader, rerr)
-			}
-			if err := step(StepRecover, Done, "locked card holds this record and passes"); err != nil {
-				return nil, err
-			}
-			return p.finish(a, st, v)
+			return p.recover(ctx, cl, st, v, doc, step, finish)
 		}
-		return fail(StepWrite, err)
+		return fail(journal.StepWrite, err)
 	}
-	if err := step(StepWrite, Done, ""); err != nil {
+	if err := step(journal.StepWrite, journal.Succeeded, ""); err != nil {
 		return nil, err
 	}
-	if err := step(StepReadback, Started, ""); err != nil {
+	if stopped(journal.StepReadback) {
+		return fail(journal.StepReadback, ErrStopped)
+	}
+	if err := step(journal.StepReadback, journal.Started, ""); err != nil {
 		return nil, err
 	}
 	if err := ReadBack(st.Card, doc, p.DSCert, rnd); err != nil {
-		return fail(StepReadback, err)
+		return fail(journal.StepReadback, err)
 	}
-	if err := step(StepReadback, Done, ""); err != nil {
+	if err := step(journal.StepReadback, journal.Succeeded, ""); err != nil {
 		return nil, err
 	}
-	if err := step(StepLock, Started, ""); err != nil {
+	if stopped(journal.StepLock) {
+		return fail(journal.StepLock, ErrStopped)
+	}
+	// From this event on the card may be locked: the journal pins the
+	// record to this station until it has looked at the card again.
+	if err := step(journal.StepLock, journal.Started, ""); err != nil {
 		return nil, err
 	}
 	st.Card.SetChannel(nil)
 	if _, err := st.Card.Send(perso.Lock{}.APDU()); err != nil {
-		return fail(StepLock, err)
+		return fail(journal.StepLock, err)
 	}
-	if err := step(StepLock, Done, ""); err != nil {
+	if err := step(journal.StepLock, journal.Succeeded, ""); err != nil {
 		return nil, err
 	}
-	return p.finish(a, st, v)
+	return p.finish(ctx, cl, st, v)
+}
+
+// recover handles a locked card met while writing: a run that stopped
+// between LOCK and the journal's "done". The card is this record's only if
+// it opens with this record's CAN and holds its ID number; then it is
+// accepted only if DG1, DG2 and DG13 are byte for byte the ones this
+// record builds and EF.SOD is signed by the Document Signer in use —
+// otherwise it is spoiled, with the reason. Any other locked card is not
+// blank and is refused, the record untouched.
+func (p *Personalizer) recover(ctx context.Context, cl journal.Claim, st Station, v Validated, doc *lds.Document,
+	step func(journal.Step, journal.Outcome, string) error, finish func(journal.State, string) error) (*Result, error) {
+	err := p.recoverLocked(st.Card, doc)
+	var sp *SpoiledError
+	switch {
+	case err == nil:
+		if err := step(journal.StepRecover, journal.Succeeded, "the locked card holds this record exactly and passes"); err != nil {
+			return nil, err
+		}
+		return p.finish(ctx, cl, st, v)
+	case errors.Is(err, errOtherRecord):
+		if err := step(journal.StepRecover, journal.Failed, "not a blank card: locked with another record"); err != nil {
+			return nil, err
+		}
+		return nil, fmt.Errorf("%w (locked with another record)", ErrNotBlank)
+	case errors.As(err, &sp):
+		if err := step(journal.StepRecover, journal.Failed, sp.Reason); err != nil {
+			return nil, err
+		}
+		if err := finish(journal.StateSpoiled, fmt.Sprintf("card %s is locked and %s", st.CardID(), sp)); err != nil {
+			return nil, err
+		}
+		return nil, fmt.Errorf("line %d: card %s is locked and %w", v.Line, st.CardID(), sp)
+	}
+	if err := step(journal.StepRecover, journal.Failed, err.Error()); err != nil {
+		return nil, err
+	}
+	if err := finish(journal.StateFailed, "recover: "+err.Error()); err != nil {
+		return nil, err
+	}
+	return nil, fmt.Errorf("line %d: recover: %w", v.Line, err)
 }
 
 // finish writes the QR payload and marks the record done.
-func (p *Personalizer) finish(a *Attempt, st Station, v Validated) (*Result, error) {
+func (p *Personalizer) finish(ctx context.Context, cl journal.Claim, st Station, v Validated) (*Result, error) {
+	ctx = context.WithoutCancel(ctx) // past LOCK, the card is finished whatever happens
 	qrFile, err := p.writeQR(v.Holder)
 	if err != nil {
 		// The card is done; the QR can be made again from the record.
-		if err := a.Log(StepQR, Failed, err.Error()); err != nil {
+		if err := cl.Log(ctx, journal.StepQR, journal.Failed, err.Error()); err != nil {
 			return nil, &JournalError{err}
 		}
 	}
-	if err := a.Finish(StateDone, qrFile, ""); err != nil {
+	if err := cl.Finish(ctx, journal.StateDone, qrFile, ""); err != nil {
 		return nil, &JournalError{err}
 	}
-	return &Result{Line: v.Line, IDNumber: v.Holder.ID.Number, QRFile: qrFile, Card: st.Reader}, nil
+	return &Result{Line: v.Line, IDNumber: v.Holder.ID.Number, QRFile: qrFile, Card: st.CardID(), QRErr: err}, nil
 }
 
 func (p *Personalizer) writeQR(h *citizen.Holder) (string, error) {
@@ -261,20 +406,41 @@ func authenticity(rep *verify.Report) error {
 	return nil
 }
 
-// recoverLocked checks a locked card found while resuming, with the same
-// inspection as the read-back: it must open with this record's CAN, pass
-// against the Document Signer in use, and hold this record's ID number and
-// name in DG13.
-func (p *Personalizer) recoverLocked(st Station, doc *lds.Document) error {
-	rep, err := verify.Inspect(st.Card, verify.Input{Secret: doc.Secret.CANOnly()}, verify.Options{DocumentSigner: p.DSCert, Rand: p.rand()})
+// errOtherRecord: a locked card that is not this record's (this record's
+// CAN does not open it, or it holds another ID number).
+var errOtherRecord = errors.New("the card holds another record")
+
+// recoverLocked inspects a locked card found for a record (see recover).
+func (p *Personalizer) recoverLocked(c *apdu.Card, doc *lds.Document) error {
+	rep, err := verify.Inspect(c, verify.Input{Secret: doc.Secret.CANOnly()}, verify.Options{DocumentSigner: p.DSCert, Rand: p.rand()})
 	if err != nil {
+		if errors.Is(err, chip.ErrAccessDenied) {
+			return errOtherRecord
+		}
 		return err
 	}
 	got, err := lds.ParseDG13(rep.Raw["DG13"])
-	if err != nil || got.IDNumber != doc.Data.DG13.IDNumber || got.FullName != doc.Data.DG13.FullName {
-		return errors.New("the card holds another record")
+	if err != nil || got.IDNumber != doc.Data.DG13.IDNumber {
+		return errOtherRecord
 	}
-	return authenticity(rep)
+	// The card is this person's. Same ID number and name is not enough:
+	// every byte this record puts on a card must be there.
+	var wrong []string
+	for _, f := range []struct {
+		fid  uint16
+		what string
+	}{{lds.DGFileID(1), "the MRZ"}, {lds.DGFileID(2), "the photo"}, {lds.DGFileID(13), "the citizen data (name, addresses, parents, dates)"}} {
+		if !bytes.Equal(rep.Raw[lds.FileName(f.fid)], doc.Files[f.fid]) {
+			wrong = append(wrong, fmt.Sprintf("%s differs from the one this record builds (%s)", lds.FileName(f.fid), f.what))
+		}
+	}
+	if err := authenticity(rep); err != nil {
+		wrong = append(wrong, err.Error())
+	}
+	if len(wrong) > 0 {
+		return &SpoiledError{Reason: strings.Join(wrong, "; ")}
+	}
+	return nil
 }
 
 // WriteCard sends the personalization commands of shared/perso-protocol.md

@@ -91,11 +91,11 @@ func TestHSMDocumentSigner(t *testing.T) {
 			f := newFixture(t, 1)
 			b, j := f.batch(t, false)
 			b.Personalizer.DSCert, b.Personalizer.DSSigner, b.Personalizer.PSS = cert, signer, tt.pss
-			sum, err := b.Run(&emuSource{dir: filepath.Join(f.dir, "cards")})
+			sum, err := b.Run(ctx, &emuSource{dir: filepath.Join(f.dir, "cards")})
 			if err != nil || sum.Done != 1 {
 				t.Fatalf("%+v %v", sum, err)
 			}
-			recs, _ := j.Records()
+			recs, _ := j.Records(ctx, personalize.BatchName(f.input))
 			img, _ := testcards.LoadImage(strings.TrimPrefix(recs[0].Card, "emu:"))
 			sod, err := lds.ParseSOD(img.FileData(0x011D))
 			if err != nil {

@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
+	"time"
 
 	"github.com/cccd-vn/cccd/citizen"
 	"github.com/cccd-vn/cccd/lds"
@@ -45,8 +46,16 @@ type Validator struct {
 	// BaseDir resolves relative photo paths (the input file's directory).
 	BaseDir string
 	// Done reports ID numbers the journal has on a locked card already.
-	Done func(id string) bool
-	seen map[uint64]int
+	Done func(id string) (bool, error)
+	// Now is the day the cards are made (time.Now when zero): a card
+	// whose expiry is not after it would leave the factory expired.
+	Now time.Time
+	// AllowExpired makes an expired-on-issue card a warning.
+	AllowExpired bool
+	seen         map[uint64]int
+	// err is the first journal error of Done: validation cannot say
+	// what is done, so the batch stops.
+	err error
 }
 
 // Check validates one input and returns its problems and, when none is an
@@ -78,9 +87,35 @@ func (v *Validator) Check(in Input) (*citizen.Holder, []Problem) {
 		} else {
 			v.seen[id] = in.Line
 		}
-		if v.Done != nil && v.Done(r.IDNumber) {
-			add("id_number", "already personalized onto a locked card (see the journal)", false)
-			h = nil
+		if v.Done != nil {
+			done, err := v.Done(r.IDNumber)
+			if err != nil && v.err == nil {
+				v.err = err
+			}
+			if done {
+				add("id_number", "already personalized onto a locked card (see the journal)", false)
+				h = nil
+			}
+		}
+	}
+	if h != nil && !h.Expiry.Lifetime {
+		now := v.Now
+		if now.IsZero() {
+			now = time.Now()
+		}
+		// The expiry is a date; the card is valid through it.
+		today := time.Date(now.Year(), now.Month(), now.Day(), 0, 0, 0, 0, time.UTC)
+		if h.Expiry.Date.Before(today) {
+			field := "date_of_expiry"
+			if r.DateOfExpiry == "" {
+				field = "date_of_issue"
+			}
+			if v.AllowExpired {
+				add(field, "the card is already expired on the day it is made (allowed by --allow-expired)", true)
+			} else {
+				add(field, "the card would be expired on the day it is made (its expiry is past; check date_of_issue and date_of_expiry, or pass --allow-expired)", false)
+				h = nil
+			}
 		}
 	}
 	if h != nil {

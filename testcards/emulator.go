@@ -460,7 +460,11 @@ func (e *Emulator) selectFile(cmd apdu.Command) apdu.Response {
 			return apdu.Response{SW: apdu.SWSuccess}
 		}
 		// FCP: file size and identifier.
-		fcp := apdu.EncodeTLV(0x62, append(apdu.EncodeTLV(0x80, []byte{byte(f.Size >> 8), byte(f.Size)}), apdu.EncodeTLV(0x83, cmd.Data)...))
+		size := []byte{byte(f.Size >> 8), byte(f.Size)}
+		if f.Size > 0xFFFF {
+			size = []byte{byte(f.Size >> 16), byte(f.Size >> 8), byte(f.Size)}
+		}
+		fcp := apdu.EncodeTLV(0x62, append(apdu.EncodeTLV(0x80, size), apdu.EncodeTLV(0x83, cmd.Data)...))
 		return apdu.Response{Data: fcp, SW: apdu.SWSuccess}
 	}
 	return apdu.Response{SW: apdu.SWIncorrectP1P2}
@@ -544,9 +548,15 @@ func (e *Emulator) readBinary(cmd apdu.Command, secure bool) apdu.Response {
 	if offset > len(f.Data) {
 		return apdu.Response{SW: apdu.SWWrongP1P2}
 	}
-	n := min(e.maxPlain(cmd, secure), len(f.Data)-offset)
+	limit := e.maxPlain(cmd, secure)
+	n := min(limit, len(f.Data)-offset)
 	if cmd.INS == 0xB1 {
-		n = max(0, n-6) // room for the 53 header
+		// The answer is DO 53 around the bytes: its header must fit the
+		// limit too, but only the bytes that do not fit are held back (a
+		// fixed margin taken off the last chunk would drop the file's tail).
+		for n > 0 && len(apdu.EncodeTLV(0x53, f.Data[offset:offset+n])) > limit {
+			n--
+		}
 		return apdu.Response{Data: apdu.EncodeTLV(0x53, f.Data[offset:offset+n]), SW: apdu.SWSuccess}
 	}
 	return apdu.Response{Data: append([]byte(nil), f.Data[offset:offset+n]...), SW: apdu.SWSuccess}

@@ -291,3 +291,33 @@ func TestEmulatorChipAuthentication(t *testing.T) {
 		}
 	}
 }
+
+// TestEmulatorLargeFile reads files beyond offset 32767 (odd-INS READ
+// BINARY, B1 with DO 54) whose sizes leave a last chunk of every length
+// near the answer size: every byte must come back, the tail included.
+func TestEmulatorLargeFile(t *testing.T) {
+	c, img := genuineCard(t, false)
+	for _, tt := range []struct {
+		size, max int
+		extended  bool
+	}{
+		{100 * 1024, 0, true},
+		{100 * 1024, 0, false},
+		{70001, 223, false},
+		{40000 + 3, 1024, true},
+		{32768 + 7, 0, false},
+	} {
+		body := make([]byte, tt.size)
+		for i := range body {
+			body[i] = byte(i * 7)
+		}
+		dg2 := apdu.EncodeTLV(0x75, body)
+		img.SetFile(0x0102, false, dg2)
+		img.MaxResponse, img.ExtendedLength = tt.max, tt.extended
+		card := apdu.NewCard(testcards.NewEmulator(img, ""))
+		if _, err := chip.Open(card, c.Secret.CANOnly(), chip.OpenOptions{}); err != nil {
+			t.Fatal(err)
+		}
+		readAll(t, card, map[uint16][]byte{0x0102: dg2})
+	}
+}

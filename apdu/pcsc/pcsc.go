@@ -236,15 +236,28 @@ type Card struct {
 	card   *scard.Card
 	reader string
 	atr    []byte
+	share  scard.ShareMode
 }
 
 // Connect connects to the card in reader in shared mode, T=0 or T=1.
 func (c *Context) Connect(reader string) (*Card, error) {
-	sc, err := c.ctx.Connect(reader, scard.ShareShared, scard.ProtocolAny)
+	return c.connect(reader, scard.ShareShared)
+}
+
+// ConnectExclusive connects to the card in reader so that no other program
+// can reach it until Close (SCARD_SHARE_EXCLUSIVE): a card being written
+// must not see another program's APDUs between two of ours. While another
+// program holds the card the error wraps ErrReaderBusy.
+func (c *Context) ConnectExclusive(reader string) (*Card, error) {
+	return c.connect(reader, scard.ShareExclusive)
+}
+
+func (c *Context) connect(reader string, share scard.ShareMode) (*Card, error) {
+	sc, err := c.ctx.Connect(reader, share, scard.ProtocolAny)
 	if err != nil {
 		return nil, wrap("connect", reader, err)
 	}
-	card := &Card{card: sc, reader: reader}
+	card := &Card{card: sc, reader: reader, share: share}
 	if err := card.readATR(); err != nil {
 		sc.Disconnect(scard.LeaveCard)
 		return nil, err
@@ -291,7 +304,7 @@ func (c *Card) Reconnect(reset bool) error {
 	if reset {
 		disp = scard.ResetCard
 	}
-	if err := c.card.Reconnect(scard.ShareShared, scard.ProtocolAny, disp); err != nil {
+	if err := c.card.Reconnect(c.share, scard.ProtocolAny, disp); err != nil {
 		return wrap("reconnect", c.reader, err)
 	}
 	return c.readATR()

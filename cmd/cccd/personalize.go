@@ -1,51 +1,77 @@
 package main
 
 import (
+	"context"
 	"crypto"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"os"
+	"os/signal"
+	"os/user"
 	"path/filepath"
 	"strings"
+	"sync"
+	"syscall"
+	"time"
 
 	"github.com/spf13/cobra"
 	"golang.org/x/term"
 
 	"github.com/cccd-vn/cccd/apdu"
 	"github.com/cccd-vn/cccd/apdu/pcsc"
+	"github.com/cccd-vn/cccd/journal"
 	"github.com/cccd-vn/cccd/personalize"
 	"github.com/cccd-vn/cccd/pki"
 	"github.com/cccd-vn/cccd/testcards"
 )
 
 func init() {
-	var input, format, dsCert, dsKey, dsPKCS11, pinFile, journal, qrOut string
+	var input, format, dsCert, dsKey, dsPKCS11, pinFile, journalTarget, qrOut, batchName, station, operator string
 	var readers []string
-	var resume, dryRun, skipInvalid, asJSON, pss bool
+	var lease time.Duration
+	var resume, dryRun, skipInvalid, asJSON, pss, allowExpired bool
 	cmd := &cobra.Command{
 		Use:   "personalize --input FILE --ds-cert C --ds-key K --reader R...",
 		Short: "Personalize a batch of blank cards from citizen records",
 		Long: `Personalize blank cards, one citizen record each, the way a factory line
 does it:
 
- 1. validate the whole input first (--dry-run stops here): ID number
-    structure, dates, MRZ-representable names, photo present and decodable,
-    no duplicate ID numbers in the file or the journal. Each bad record is
-    reported as "line N: error: FIELD: reason"; without --skip-invalid the
-    batch stops (exit 2) before any card is touched;
- 2. for each record: build the chip's files (EF.COM, DG1, DG2, DG13, DG14,
-    DG15 with a fresh Active Authentication key, EF.CardAccess for PACE),
-    sign EF.SOD with the Document Signer, write them with the
-    personalization commands, read the card back through PACE (CAN) and BAC
-    (MRZ) and check it as a counter would, then lock it;
+ 1. validate the whole input first (--dry-run stops here): UTF-8 text (a file
+    in another encoding is refused whole, its encoding guessed), ID number
+    structure, dates (YYYY-MM-DD or dd/mm/yyyy), MRZ-representable names,
+    photo a regular file of at most 100 KB and decodable, no duplicate ID
+    numbers in the file or the journal, no card expired on the day it is
+    made (--allow-expired: a warning). Text is NFC-normalised. Each bad
+    record is reported as "line N: error: FIELD: reason"; without
+    --skip-invalid the batch stops (exit 2) before any card is touched;
+ 2. for each record: claim it in the journal, check that the card is blank
+    (reads only; a card that is not is refused: "not a blank card: remove
+    it"), build the chip's files (EF.COM, DG1, DG2, DG13, DG14, DG15 with a
+    fresh Active Authentication key, EF.CardAccess for PACE), sign EF.SOD
+    with the Document Signer, write them with the personalization commands,
+    read the card back through PACE (CAN) and BAC (MRZ) and check it as a
+    counter would, then lock it;
  3. write each card's QR payload (.txt) and image (.png) under --qr-out and
-    a manifest.csv (line, ID number, card, QR file, time).
+    a manifest.csv (line, ID number, card, QR file, time), rebuilt from the
+    journal at the start and the end.
 
-The SQLite journal (--journal, default FILE.journal.db) records every step
-before and after. After a crash, run again with --resume: finished records
-are skipped, a half-written card is finished, a locked card is checked and
-either accepted or reported as spoiled — no record ends on two cards.
+The journal (--journal: a SQLite file, default FILE.journal.db, mode 0600; or
+a postgres:// URL for stations on several machines) records every step
+before and after, with the operator, the station, the Document Signer's
+serial and each chip's ATR. Stations share a batch: each claims a record
+before writing it, so no record ends on two cards; a station that dies
+loses its claims to the others at once (a silent one after --lease), except
+a record whose card may be locked in its reader: that waits for the station
+to come back with --resume. After a crash, run again with --resume: finished
+records are skipped, a half-written card is written again, a locked card is
+accepted only if its DG1, DG2 and DG13 are exactly this record's and EF.SOD
+is signed by --ds-cert, else it is reported spoiled.
+
+Ctrl-C (or SIGTERM) stops after the cards in hand, a second one gives them
+up before they are locked; the summary and the command to resume follow.
+A journal that cannot be written stops the station at once.
 
 Signing key: --ds-key FILE (PEM PKCS#8/SEC1/PKCS#1, refused if readable by
 group or others) or --ds-pkcs11 URI for a key in an HSM (RFC 7512; the PIN
@@ -54,9 +80,9 @@ must match the key; this is checked before anything else.
 
 Readers: --reader emu:DIR creates and personalizes emulated cards
 DIR/<id-number>.card (for QA and demos); a PC/SC reader name/index makes the
-operator insert a blank card for each record and remove it when done. Give
---reader several times for parallel stations: each takes the next record
-as soon as its card is done.
+operator insert a blank card for each record and remove it when done (the
+card is held exclusively while it is written). Give --reader several times
+for parallel stations; the same reader twice is refused.
 
 Input: JSONL (one citizen record per line) or CSV with a header row of the
 same field names; see README "Input schema" or 'cccd testcards sample'.
@@ -64,7 +90,9 @@ same field names; see README "Input schema" or 'cccd testcards sample'.
 Examples:
   cccd personalize --input records.jsonl --ds-cert pki/ds.pem --ds-key pki/ds.key --reader emu:cards --qr-out qr
   cccd personalize --input batch.csv --ds-cert ds.pem --ds-key ds.key --dry-run
-  cccd personalize --input records.jsonl --ds-cert ds.pem --ds-key ds.key --reader 0 --resume`,
+  cccd personalize --input records.jsonl --ds-cert ds.pem --ds-key ds.key --reader 0 --resume
+  cccd personalize --input batch.csv --ds-cert ds.pem --ds-key ds.key --reader 0 \
+      --journal postgres://cccd@db.factory/cccd --station line-2 --operator lan`,
 		Args: cobra.NoArgs,
 		RunE: func(c *cobra.Command, _ []string) error {
 			if input == "" {
@@ -79,13 +107,18 @@ Examples:
 			} else if f != personalize.JSONL && f != personalize.CSV {
 				return usageError(c, "--format must be jsonl or csv")
 			}
-			if _, err := os.Stat(input); err != nil {
+			if st, err := os.Stat(input); err != nil {
 				return inputError(err)
+			} else if !st.Mode().IsRegular() {
+				return inputError(fmt.Errorf("--input %s is not a regular file", input))
 			}
 			var p personalize.Personalizer
 			if !dryRun {
 				if dsCert == "" || (dsKey == "") == (dsPKCS11 == "") {
 					return usageError(c, "--ds-cert and one of --ds-key or --ds-pkcs11 are required")
+				}
+				if len(readers) == 0 {
+					return usageError(c, "--reader is required (emu:DIR for emulated cards, or a PC/SC reader)")
 				}
 				certs, err := pki.LoadCertificates(dsCert)
 				if err != nil || len(certs) == 0 {
@@ -106,33 +139,64 @@ Examples:
 					return inputError(err)
 				}
 				p.DSCert, p.DSSigner, p.PSS = certs[0], signer, pss
-				if len(readers) == 0 {
-					return usageError(c, "--reader is required (emu:DIR for emulated cards, or a PC/SC reader)")
+			}
+			if journalTarget == "" {
+				journalTarget = input + ".journal.db"
+			}
+			if operator == "" {
+				if u, err := user.Current(); err == nil {
+					operator = u.Username
 				}
 			}
-			if journal == "" {
-				journal = input + ".journal.db"
-			}
-			j, err := personalize.OpenJournal(journal)
+
+			// Ctrl-C / SIGTERM: the first stops taking records (the
+			// cards in hand are finished), the second gives those up
+			// before LOCK. Either way the summary and the resume
+			// command are printed.
+			ctx, cancel := context.WithCancel(context.Background())
+			defer cancel()
+			stop := make(chan struct{})
+			sigs := make(chan os.Signal, 2)
+			signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
+			defer signal.Stop(sigs)
+
+			errw := c.ErrOrStderr()
+			pr := &stationPrinter{w: errw}
+			go func() {
+				n := 0
+				for range sigs {
+					n++
+					if n == 1 {
+						pr.say("stopping: the cards in hand are finished, then the summary (Ctrl-C again to give them up before they are locked)")
+						close(stop)
+					} else {
+						pr.say("stopping now: the cards in hand are given up before LOCK")
+						cancel()
+						return
+					}
+				}
+			}()
+
+			j, err := journal.Open(ctx, journalTarget, journal.Options{Lease: lease})
 			if err != nil {
 				return ioError(err)
 			}
 			defer j.Close()
-			p.Journal, p.QROut = j, qrOut
-			errw := c.ErrOrStderr()
+			p.QROut = qrOut
+			b := &personalize.Batch{Input: input, Format: f, Personalizer: &p, Journal: j, Name: batchName, Station: station, Operator: operator,
+				AllowExpired: allowExpired, SkipInvalid: skipInvalid, DryRun: dryRun, Resume: resume, Stop: stop}
 			finishBar := func() {}
-			b := &personalize.Batch{Input: input, Format: f, Personalizer: &p, SkipInvalid: skipInvalid, DryRun: dryRun, Resume: resume,
-				Report: func(n personalize.Notice) { fmt.Fprintln(errw, n) }}
 			if ef, ok := errw.(*os.File); ok && term.IsTerminal(int(ef.Fd())) && !dryRun && !asJSON {
 				// On a terminal: a progress bar (done/failed, rate, ETA);
-				// only problems print as lines.
+				// every other line (prompts, problems) prints above it.
 				bar := newProgressBar(ef)
-				finishBar = bar.finish
-				b.Progress = bar.update
-				b.Report = func(n personalize.Notice) {
-					if n.Kind != personalize.NoticeDone {
-						bar.println(n.String())
-					}
+				pr.setBar(bar)
+				finishBar = func() { bar.finish(); pr.setBar(nil) }
+				b.Progress = func(todo, done, failed int) { bar.update(todo, done, failed); pr.barShown() }
+			}
+			b.Report = func(n personalize.Notice) {
+				if n.Kind != personalize.NoticeDone || !pr.hasBar() {
+					pr.say(n.String())
 				}
 			}
 			if qrOut != "" {
@@ -142,14 +206,14 @@ Examples:
 			var srcs []personalize.CardSource
 			if !dryRun {
 				for _, r := range readers {
-					src, err := cardSource(c, r)
+					src, err := cardSource(c, r, pr, stop)
 					if err != nil {
 						return err
 					}
 					srcs = append(srcs, src)
 				}
 			}
-			sum, err := b.Run(srcs...)
+			sum, err := b.Run(ctx, srcs...)
 			finishBar()
 			out := c.OutOrStdout()
 			if asJSON {
@@ -160,21 +224,37 @@ Examples:
 				fmt.Fprintf(out, "%d records: %d valid, %d invalid, %d warnings\n", sum.Records, sum.Valid, sum.Invalid, sum.Warnings)
 				if !dryRun && !errors.Is(err, personalize.ErrInvalidInput) {
 					fmt.Fprintf(out, "%d cards done, %d already done, %d failed (%.1f cards/s)\n", sum.Done, sum.AlreadyDone, sum.Failed, sum.CardsPerSec)
-					fmt.Fprintf(out, "journal: %s\n", journal)
+					if sum.Spoiled+sum.NotBlank+sum.Busy+sum.InDoubt+sum.Lost > 0 {
+						fmt.Fprintf(out, "%d spoiled, %d cards refused as not blank, %d records held by other stations, %d in doubt on other stations, %d given up to other stations\n",
+							sum.Spoiled, sum.NotBlank, sum.Busy, sum.InDoubt, sum.Lost)
+					}
+					fmt.Fprintf(out, "journal: %s (batch %s)\n", j.Where(), sum.Batch)
 					if qrOut != "" {
 						fmt.Fprintf(out, "QR payloads and images: %s (manifest: %s)\n", qrOut, sum.Manifest)
 					}
 				}
 			}
+			var je *personalize.JournalError
+			if sum != nil && !dryRun && (sum.Unfinished() || errors.As(err, &je)) {
+				fmt.Fprintf(errw, "to resume: %s\n", resumeCommand())
+			}
+			var ue *personalize.UsageError
+			var ence *personalize.EncodingError
 			switch {
-			case errors.Is(err, personalize.ErrInvalidInput), errors.Is(err, personalize.ErrHeader):
+			case errors.Is(err, personalize.ErrInvalidInput), errors.Is(err, personalize.ErrHeader), errors.As(err, &ence):
 				return inputError(err)
+			case errors.As(err, &ue):
+				return usageError(c, "%v", err)
 			case err != nil:
 				return ioError(err)
 			case sum.Invalid > 0 && dryRun:
 				return inputError(fmt.Errorf("%d invalid records", sum.Invalid))
+			case sum.Stopped:
+				return ioError(fmt.Errorf("stopped by the operator with records left to do; see the journal (cccd journal show --journal %s)", j.Where()))
 			case sum.Failed > 0:
-				return ioError(fmt.Errorf("%d cards failed; see the journal (cccd journal show --journal %s) and run again with --resume", sum.Failed, journal))
+				return ioError(fmt.Errorf("%d cards failed; see the journal (cccd journal show --journal %s) and run again with --resume", sum.Failed, j.Where()))
+			case sum.QRFailed > 0:
+				return ioError(fmt.Errorf("%d cards are done but their QR payloads could not be written under %s", sum.QRFailed, qrOut))
 			}
 			return nil
 		},
@@ -186,19 +266,89 @@ Examples:
 	fl.StringVar(&dsKey, "ds-key", "", "Document Signer private key (PEM; must not be readable by others)")
 	fl.StringVar(&dsPKCS11, "ds-pkcs11", "", "Document Signer key in an HSM: RFC 7512 URI, e.g. 'pkcs11:token=DS;object=ds?module-path=/usr/lib/softhsm/libsofthsm2.so'")
 	fl.StringVar(&pinFile, "pin-file", "", "file holding the HSM PIN (or set CCCD_PKCS11_PIN; never a flag value)")
-	fl.StringArrayVarP(&readers, "reader", "r", nil, "emu:DIR or a PC/SC reader (repeatable)")
-	fl.StringVar(&journal, "journal", "", "SQLite journal (default: FILE.journal.db)")
+	fl.StringArrayVarP(&readers, "reader", "r", nil, "emu:DIR or a PC/SC reader (repeatable: one station each)")
+	fl.StringVar(&journalTarget, "journal", "", "SQLite journal file (default: FILE.journal.db) or postgres://user@host/db for stations on several machines")
+	fl.StringVar(&batchName, "batch", "", "the batch's name in the journal (default: the input file's name); stations of one batch share its records")
+	fl.StringVar(&station, "station", "", "this station's name in the journal (default: the host name)")
+	fl.StringVar(&operator, "operator", "", "the operator's name, recorded with every card (default: the login name)")
+	fl.DurationVar(&lease, "lease", journal.DefaultLease, "how long a silent station keeps its claim before another station takes the record over")
 	fl.StringVar(&qrOut, "qr-out", "", "directory for each card's QR payload and PNG, and manifest.csv")
 	fl.BoolVar(&resume, "resume", false, "continue a batch: skip finished records, finish or check half-done cards")
 	fl.BoolVar(&dryRun, "dry-run", false, "only validate the input")
 	fl.BoolVar(&skipInvalid, "skip-invalid", false, "personalize the valid records even if some are invalid")
+	fl.BoolVar(&allowExpired, "allow-expired", false, "personalize a card that is expired on the day it is made (a warning instead of an error)")
 	fl.BoolVar(&pss, "pss", false, "sign EF.SOD with RSA-PSS (RSA Document Signer keys)")
 	fl.BoolVar(&asJSON, "json", false, "print the summary as JSON")
 	register(cmd)
 }
 
+// resumeCommand is the command line that continues this run: the same
+// arguments, with --resume.
+func resumeCommand() string {
+	args := os.Args[1:]
+	var b strings.Builder
+	b.WriteString("cccd")
+	has := false
+	for _, a := range args {
+		if a == "--resume" || a == "--resume=true" {
+			has = true
+		}
+		b.WriteString(" " + shellQuote(a))
+	}
+	if !has {
+		b.WriteString(" --resume")
+	}
+	return b.String()
+}
+
+// shellQuote quotes an argument for a POSIX shell when it needs it.
+func shellQuote(s string) string {
+	if s != "" && strings.IndexFunc(s, func(r rune) bool {
+		return !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || strings.ContainsRune("-_./:=@%+,", r))
+	}) < 0 {
+		return s
+	}
+	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
+}
+
+// stationPrinter is where the station's lines go: above the progress bar
+// while one is drawn (mpb prints writes above its bars), else plain lines.
+// Prompts to the operator go through it too, so that the bar never erases
+// them. Before the bar is drawn (validation) lines go straight out: mpb
+// drops what is written to it while it has no bar.
+type stationPrinter struct {
+	mu    sync.Mutex
+	w     io.Writer
+	bar   *progressBar
+	shown bool
+}
+
+func (p *stationPrinter) say(s string) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.bar != nil && p.shown {
+		p.bar.println(s)
+		return
+	}
+	fmt.Fprintln(p.w, s)
+}
+
+func (p *stationPrinter) hasBar() bool {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.bar != nil && p.shown
+}
+
+func (p *stationPrinter) setBar(b *progressBar) {
+	p.mu.Lock()
+	p.bar, p.shown = b, false
+	p.mu.Unlock()
+}
+
+func (p *stationPrinter) barShown() { p.mu.Lock(); p.shown = p.bar != nil; p.mu.Unlock() }
+
 // cardSource builds the station of one --reader value.
-func cardSource(c *cobra.Command, r string) (personalize.CardSource, error) {
+func cardSource(c *cobra.Command, r string, pr *stationPrinter, stop <-chan struct{}) (personalize.CardSource, error) {
 	if dir, ok := strings.CutPrefix(r, "emu:"); ok {
 		if dir == "" {
 			return nil, usageError(c, "--reader emu:DIR needs a directory for the card images")
@@ -213,51 +363,87 @@ func cardSource(c *cobra.Command, r string) (personalize.CardSource, error) {
 	if err != nil {
 		return nil, usageError(c, "--reader %s: %v", r, err)
 	}
-	return &pcscSource{ctx: ctx, reader: name, say: func(s string) { fmt.Fprintln(c.ErrOrStderr(), s) }}, nil
+	s := &pcscSource{ctx: ctx, reader: name, pr: pr}
+	go func() {
+		// A station waiting for a card must hear the stop.
+		<-stop
+		ctx.Cancel()
+	}()
+	return s, nil
 }
 
-// emuDirSource makes one emulated blank card per record.
+// emuDirSource makes one emulated blank card per record. A card refused
+// as not blank, or spoiled, is set aside (renamed), as an operator takes
+// it off the line.
 type emuDirSource struct{ dir string }
 
-func (s *emuDirSource) Next(id string, resume bool) (personalize.Station, func() error, error) {
+func (s *emuDirSource) Reader() string { return "emu:" + s.dir }
+
+func (s *emuDirSource) Next(id string, prior *journal.Attempt) (personalize.Station, func(personalize.Disposition) error, error) {
 	if err := os.MkdirAll(s.dir, 0o755); err != nil {
 		return personalize.Station{}, nil, err
 	}
 	path := filepath.Join(s.dir, id+".card")
-	if _, err := os.Stat(path); err == nil {
-		if !resume {
-			return personalize.Station{}, nil, fmt.Errorf("card image %s exists already: run with --resume to continue the batch", path)
+	if _, err := os.Stat(path); err != nil {
+		if err := testcards.NewBlankImage(testcards.ProfileCCCD).Save(path); err != nil {
+			return personalize.Station{}, nil, err
 		}
-	} else if err := testcards.NewBlankImage(testcards.ProfileCCCD).Save(path); err != nil {
-		return personalize.Station{}, nil, err
 	}
 	e, err := testcards.Open(path)
 	if err != nil {
 		return personalize.Station{}, nil, err
 	}
-	return personalize.Station{Card: apdu.NewCard(e), Reader: "emu:" + s.dir, Chip: "emu:" + path, ATR: e.ATR()}, e.Close, nil
+	release := func(d personalize.Disposition) error {
+		if err := e.Close(); err != nil {
+			return err
+		}
+		suffix := map[personalize.Disposition]string{personalize.CardRefused: ".not-blank", personalize.CardSpoiled: ".spoiled"}[d]
+		if suffix == "" {
+			return nil
+		}
+		for i := 1; ; i++ {
+			to := fmt.Sprintf("%s%s-%d", path, suffix, i)
+			if _, err := os.Stat(to); err != nil {
+				return os.Rename(path, to)
+			}
+		}
+	}
+	return personalize.Station{Card: apdu.NewCard(e), Reader: s.Reader(), Chip: "emu:" + path, ATR: e.ATR()}, release, nil
 }
 
 // pcscSource asks the operator for a blank card per record, detected by
-// card events.
+// card events, and holds it exclusively while it is written.
 type pcscSource struct {
 	ctx    *pcsc.Context
 	reader string
-	say    func(string)
+	pr     *stationPrinter
 }
 
-func (s *pcscSource) Next(id string, resume bool) (personalize.Station, func() error, error) {
-	s.say(fmt.Sprintf("insert a blank card into %s", s.reader))
+func (s *pcscSource) Reader() string { return s.reader }
+
+func (s *pcscSource) Next(id string, prior *journal.Attempt) (personalize.Station, func(personalize.Disposition) error, error) {
+	if prior != nil {
+		s.pr.say(fmt.Sprintf("%s: this station was writing a card for this record when it stopped (attempt %d): put that card back, or a blank card if it was never locked", s.reader, prior.Number))
+	} else {
+		s.pr.say(fmt.Sprintf("insert a blank card into %s", s.reader))
+	}
 	if err := s.ctx.WaitForCard(s.reader, 0); err != nil {
 		return personalize.Station{}, nil, err
 	}
-	card, err := s.ctx.Connect(s.reader)
+	card, err := s.ctx.ConnectExclusive(s.reader)
 	if err != nil {
 		return personalize.Station{}, nil, err
 	}
-	release := func() error {
+	release := func(d personalize.Disposition) error {
 		card.Close()
-		s.say(fmt.Sprintf("remove the card from %s", s.reader))
+		switch d {
+		case personalize.CardRefused:
+			s.pr.say(fmt.Sprintf("not a blank card: remove it from %s", s.reader))
+		case personalize.CardSpoiled:
+			s.pr.say(fmt.Sprintf("spoiled card: remove it from %s and set it aside for destruction", s.reader))
+		default:
+			s.pr.say(fmt.Sprintf("remove the card from %s", s.reader))
+		}
 		return s.ctx.WaitForRemoval(s.reader, 0)
 	}
 	return personalize.Station{Card: apdu.NewCard(card), Reader: s.reader, ATR: card.ATR()}, release, nil

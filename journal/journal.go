@@ -1,0 +1,380 @@
+// Package journal is the record of personalization batches: which citizen
+// record went onto which chip, every step of it before and after, and
+// which station holds which record while several stations work on one
+// batch. It is one interface, Journal, with two backends: SQLite (a file,
+// the embedded default, modernc.org/sqlite: no cgo) and PostgreSQL (pgx/v5)
+// for stations on several machines sharing one batch.
+//
+// # Claims
+//
+// A station claims a record before it touches a card and holds the claim
+// while it works: the claim names the station and carries a lease that
+// every journal write renews. Another station takes a claim over only when
+// its holder is gone (its liveness lock is free: the process died) or its
+// lease expired (the process hangs); the holder's next write then fails
+// with ErrClaimLost, so it never locks a card it no longer owns. A record
+// whose attempt reached the LOCK step may be on a locked card in that
+// station's reader: no other station may take it (InDoubtError) until that
+// station resumes and looks at the card.
+//
+// # Events
+//
+// The events table is append-only (triggers refuse UPDATE and DELETE) and
+// numbered twice: seq increases by one per batch, station_seq per station
+// of the batch. Each row keeps its own fields in a canonical form
+// (Event.Canonical), so that a hash chain and signed checkpoints can be laid
+// over the rows later without re-reading anything but the row itself.
+package journal
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+)
+
+// State is where a record stands.
+type State string
+
+const (
+	// StatePending: known to the journal (claimed, perhaps), no card begun.
+	StatePending State = "pending"
+	// StateWriting: an attempt began on a card and did not finish; after a
+	// crash the card may be half-written or, past the LOCK step, locked.
+	StateWriting State = "writing"
+	// StateDone: written, read back, verified and locked.
+	StateDone State = "done"
+	// StateFailed: the last attempt failed before locking; retried later.
+	StateFailed State = "failed"
+	// StateSpoiled: a card was locked but did not pass; the card is named.
+	StateSpoiled State = "spoiled"
+)
+
+// Step is a step of a record's personalization, as the journal names it.
+type Step string
+
+// The steps, in the order they happen. StepStation marks a station's
+// start and stop (events with no record).
+const (
+	StepStation  Step = "station"
+	StepClaim    Step = "claim"
+	StepProbe    Step = "probe"
+	StepBegin    Step = "begin"
+	StepPhoto    Step = "photo"
+	StepKeys     Step = "keys"
+	StepBuild    Step = "build"
+	StepWrite    Step = "write"
+	StepRecover  Step = "recover"
+	StepReadback Step = "readback"
+	StepLock     Step = "lock"
+	StepQR       Step = "qr"
+	StepFinish   Step = "finish"
+	StepRelease  Step = "release"
+)
+
+// Outcome is how a step went. A finish event's outcome is the record's
+// new state.
+type Outcome string
+
+const (
+	Started   Outcome = "started"
+	Succeeded Outcome = "done"
+	Failed    Outcome = "failed"
+)
+
+// Errors of claims.
+var (
+	// ErrDone: the record is on a locked card already.
+	ErrDone = errors.New("the record is on a locked card already")
+	// ErrClaimLost: another station took the claim over (this one's
+	// lease expired); the card in hand must not be locked.
+	ErrClaimLost = errors.New("the claim on this record was taken over by another station (this station's lease expired): the card must not be finished here")
+	// ErrNoBatch: the journal holds no batch of that name.
+	ErrNoBatch = errors.New("no such batch in the journal")
+)
+
+// BusyError: another station, alive, holds the claim.
+type BusyError struct{ Station, Reader string }
+
+func (e *BusyError) Error() string {
+	return fmt.Sprintf("claimed by station %s (reader %s), which is at work", e.Station, e.Reader)
+}
+
+// InDoubtError: the record's last attempt reached the LOCK step on another
+// station, so its card there may be locked; only that station can tell.
+type InDoubtError struct{ Station, Reader, Card string }
+
+func (e *InDoubtError) Error() string {
+	return fmt.Sprintf("in doubt: its card %s on station %s (reader %s) may be locked; resume that station to settle it", e.Card, e.Station, e.Reader)
+}
+
+// StationRunningError: a station of the same name and reader already
+// works on this journal.
+type StationRunningError struct{ Station, Reader, Journal string }
+
+func (e *StationRunningError) Error() string {
+	return fmt.Sprintf("station %s with reader %s is already running on %s (another cccd personalize process): give each process its own --station or reader", e.Station, e.Reader, e.Journal)
+}
+
+// StationInfo names a station: the machine (or the name the operator gives
+// it) and the one reader it works with; a process with several readers
+// runs several stations.
+type StationInfo struct {
+	Batch    string
+	Station  string
+	Reader   string
+	Operator string
+	// DSSerial is the serial number (hex) of the Document Signer
+	// certificate the station signs with.
+	DSSerial string
+	// Host and PID say where the station runs (journal show).
+	Host string
+	PID  int
+}
+
+// Card is the identity of the card an attempt writes.
+type Card struct {
+	// ID is what the journal calls the card: an emulated card's image
+	// path, a chip serial, else the ATR.
+	ID string
+	// ATR in hex.
+	ATR string
+	// Serial is the chip's own serial number where it has one.
+	Serial string
+}
+
+// Attempt is a record's last attempt, as a new claim finds it.
+type Attempt struct {
+	Number  int
+	Station string
+	Reader  string
+	Card    string
+	State   State
+	// Locking: the attempt reached the LOCK step, so its card may be
+	// locked.
+	Locking bool
+}
+
+// Record is one record's row.
+type Record struct {
+	Batch      string `json:"batch"`
+	IDNumber   string `json:"id_number"`
+	Line       int    `json:"line"`
+	State      State  `json:"state"`
+	Attempts   int    `json:"attempts"`
+	Station    string `json:"station"`
+	Reader     string `json:"reader"`
+	Operator   string `json:"operator"`
+	Card       string `json:"card"`
+	ATR        string `json:"atr"`
+	ChipSerial string `json:"chip_serial,omitempty"`
+	DSSerial   string `json:"ds_serial"`
+	QRFile     string `json:"qr_file"`
+	Error      string `json:"error,omitempty"`
+	// ClaimedBy is "station/reader" while a station holds the record.
+	ClaimedBy string `json:"claimed_by,omitempty"`
+	// Locking: the last attempt reached LOCK and did not end done, so its
+	// card on Station may be locked.
+	Locking bool   `json:"locking,omitempty"`
+	Updated string `json:"updated"`
+}
+
+// Event is one row of the append-only events table.
+type Event struct {
+	Batch      string  `json:"batch"`
+	Seq        int64   `json:"seq"`
+	Station    string  `json:"station"`
+	Reader     string  `json:"reader"`
+	StationSeq int64   `json:"station_seq"`
+	Time       string  `json:"time"`
+	IDNumber   string  `json:"id_number,omitempty"`
+	Line       int     `json:"line,omitempty"`
+	Attempt    int     `json:"attempt,omitempty"`
+	Step       Step    `json:"step"`
+	Outcome    Outcome `json:"outcome"`
+	Operator   string  `json:"operator,omitempty"`
+	Card       string  `json:"card,omitempty"`
+	Detail     string  `json:"detail,omitempty"`
+}
+
+// canonicalVersion is the version of the canonical form; a change of the
+// form is a new version, so that old rows still check.
+const canonicalVersion = 1
+
+// Canonical is the event's fields in one fixed form: a JSON object with
+// the keys in a fixed order, no insignificant space, Go's string escaping
+// (HTML characters kept as they are). The journal stores it with the row;
+// a later hash chain hashes exactly these bytes.
+func (e Event) Canonical() string {
+	var b strings.Builder
+	b.WriteString(`{"v":`)
+	fmt.Fprint(&b, canonicalVersion)
+	str := func(k, v string) {
+		b.WriteString(`,"` + k + `":`)
+		q, _ := json.Marshal(v) // a string always marshals
+		b.Write(unescapeHTML(q))
+	}
+	num := func(k string, v int64) { fmt.Fprintf(&b, `,"%s":%d`, k, v) }
+	str("batch", e.Batch)
+	num("seq", e.Seq)
+	str("station", e.Station)
+	str("reader", e.Reader)
+	num("station_seq", e.StationSeq)
+	str("time", e.Time)
+	str("id_number", e.IDNumber)
+	num("line", int64(e.Line))
+	num("attempt", int64(e.Attempt))
+	str("step", string(e.Step))
+	str("outcome", string(e.Outcome))
+	str("operator", e.Operator)
+	str("card", e.Card)
+	str("detail", e.Detail)
+	b.WriteString("}")
+	return b.String()
+}
+
+// unescapeHTML undoes json.Marshal's \u003c, \u003e and \u0026: the
+// canonical form keeps those characters as they are.
+func unescapeHTML(q []byte) []byte {
+	s := string(q)
+	s = strings.ReplaceAll(s, `\u003c`, "<")
+	s = strings.ReplaceAll(s, `\u003e`, ">")
+	s = strings.ReplaceAll(s, `\u0026`, "&")
+	return []byte(s)
+}
+
+// timeFormat is fixed-width, so that times sort as text in both backends.
+const timeFormat = "2006-01-02T15:04:05.000000000Z"
+
+func formatTime(t time.Time) string { return t.UTC().Format(timeFormat) }
+
+// ParseTime reads a journal time.
+func ParseTime(s string) (time.Time, error) { return time.Parse(timeFormat, s) }
+
+// BatchInfo is one batch of the journal.
+type BatchInfo struct {
+	Name    string `json:"batch"`
+	Created string `json:"created"`
+	Events  int64  `json:"events"`
+}
+
+// StationStatus is a station of a batch as the journal knows it.
+type StationStatus struct {
+	Batch    string `json:"batch"`
+	Station  string `json:"station"`
+	Reader   string `json:"reader"`
+	Operator string `json:"operator"`
+	DSSerial string `json:"ds_serial"`
+	Host     string `json:"host"`
+	PID      int    `json:"pid"`
+	Started  string `json:"started"`
+	// Events is how many events the station wrote (its station_seq).
+	Events int64 `json:"events"`
+	// Alive: a process runs the station now (it holds its liveness lock).
+	Alive bool `json:"alive"`
+}
+
+// Journal is a journal of batches, on SQLite or PostgreSQL.
+type Journal interface {
+	// Join starts a station on a batch (created on first use): it takes
+	// the station's liveness lock, so the same station and reader cannot
+	// run twice (StationRunningError).
+	Join(ctx context.Context, info StationInfo) (Station, error)
+	// Batches lists the batches.
+	Batches(ctx context.Context) ([]BatchInfo, error)
+	// Record returns one record's row, nil when the journal does not know
+	// it.
+	Record(ctx context.Context, batch, id string) (*Record, error)
+	// Records lists a batch's records in line order.
+	Records(ctx context.Context, batch string) ([]Record, error)
+	// Events calls fn for each event of a batch in seq order.
+	Events(ctx context.Context, batch string, fn func(Event) error) error
+	// Stations lists a batch's stations, each with whether it runs now.
+	Stations(ctx context.Context, batch string) ([]StationStatus, error)
+	// Counts returns how many records of a batch are in each state.
+	Counts(ctx context.Context, batch string) (map[State]int, error)
+	// Report is the shift report of a batch ("" for every batch).
+	Report(ctx context.Context, batch string) (*Report, error)
+	// Where names the journal for messages (a path, or a URL without
+	// its password).
+	Where() string
+	Close() error
+}
+
+// Station is one station's session on a batch.
+type Station interface {
+	Info() StationInfo
+	// Claim claims a record for this station: ErrDone when it is on a
+	// locked card already, *BusyError when another living station holds
+	// it, *InDoubtError when another station's card may hold it locked.
+	Claim(ctx context.Context, id string, line int) (Claim, error)
+	// Close ends the session: claims never begun on a card are released,
+	// the liveness lock is freed.
+	Close() error
+}
+
+// Claim is a station's hold on one record. Every method is fenced: once
+// another station took the claim over, each returns ErrClaimLost and
+// writes nothing.
+type Claim interface {
+	ID() string
+	// Prior is the record's last attempt when it was on this station and
+	// did not end done or spoiled: its card may still be in this reader
+	// (half-written, or locked if Prior.Locking). Nil otherwise.
+	Prior() *Attempt
+	// Begin starts an attempt on a card (before its first write).
+	Begin(ctx context.Context, c Card) error
+	// Log records a step's start or end (a record event; before Begin it
+	// is about the claim, e.g. a card refused as not blank).
+	Log(ctx context.Context, s Step, o Outcome, detail string) error
+	// Finish sets the attempt's final state and gives the record up.
+	Finish(ctx context.Context, s State, qrFile, errText string) error
+	// Release gives the record up without a new state (nothing was begun,
+	// or the station stops).
+	Release(ctx context.Context, reason string) error
+}
+
+// Options tune a journal.
+type Options struct {
+	// Lease is how long a claim holds without a journal write from its
+	// station (DefaultLease when zero). Stations renew it while they work.
+	Lease time.Duration
+	// Now is the clock (time.Now when nil); tests move it to expire
+	// leases.
+	Now func() time.Time
+}
+
+// DefaultLease is the default claim lease: long enough for a slow card on
+// a slow reader between two journal writes (stations renew it every third
+// of it anyway), short enough for a hung station's record to move on.
+const DefaultLease = 2 * time.Minute
+
+func (o Options) lease() time.Duration {
+	if o.Lease <= 0 {
+		return DefaultLease
+	}
+	return o.Lease
+}
+
+func (o Options) now() time.Time {
+	if o.Now == nil {
+		return time.Now()
+	}
+	return o.Now()
+}
+
+// IsPostgres reports whether target names a PostgreSQL journal.
+func IsPostgres(target string) bool {
+	return strings.HasPrefix(target, "postgres://") || strings.HasPrefix(target, "postgresql://")
+}
+
+// Open opens the journal target names: a postgres:// or postgresql:// URL,
+// else a SQLite file (created with mode 0600 when missing).
+func Open(ctx context.Context, target string, opt Options) (Journal, error) {
+	if IsPostgres(target) {
+		return OpenPostgres(ctx, target, opt)
+	}
+	return OpenSQLite(ctx, target, opt)
+}

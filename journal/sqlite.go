@@ -1,0 +1,152 @@
+package journal
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strings"
+
+	_ "modernc.org/sqlite" // pure-Go SQLite driver: no cgo for the journal
+)
+
+// schemaVersion is the journal's layout; a journal of another layout is
+// refused rather than misread.
+const schemaVersion = "2"
+
+// sqliteDialect is the SQLite backend: one file, WAL with
+// synchronous=FULL, write transactions taken at BEGIN (BEGIN IMMEDIATE,
+// so that a claim's read and write cannot interleave with another
+// process's), stations' liveness locks as byte-range locks on a lock file
+// beside the journal.
+type sqliteDialect struct {
+	path  string
+	locks *slotLocks
+}
+
+func (d *sqliteDialect) rebind(q string) string { return q }
+func (d *sqliteDialect) forUpdate() string      { return "" }
+func (d *sqliteDialect) insertStation() string {
+	return `INSERT INTO stations (batch, station, reader, started, slot)
+		SELECT ?, ?, ?, ?, COALESCE(MAX(slot), 0) + 1 FROM stations WHERE true
+		ON CONFLICT (batch, station, reader) DO NOTHING`
+}
+func (d *sqliteDialect) lockSlot(ctx context.Context, slot int64) (func() error, bool, error) {
+	return d.locks.lock(slot)
+}
+func (d *sqliteDialect) slotAlive(ctx context.Context, q queryer, slot int64) (bool, error) {
+	return d.locks.held(slot)
+}
+func (d *sqliteDialect) writeLock() func() { return d.locks.writeLock() }
+func (d *sqliteDialect) where() string     { return d.path }
+func (d *sqliteDialect) close() error      { return d.locks.close() }
+
+// sqliteURI is the driver's name for the file at path: a file: URI with
+// the path percent-encoded, so that '#', '?' and '%' in a file name stay
+// part of it (a raw path is cut at '#', and its pragmas dropped).
+func sqliteURI(abs string) string {
+	return "file:" + (&url.URL{Path: abs}).EscapedPath() +
+		"?_pragma=journal_mode(WAL)&_pragma=synchronous(FULL)&_pragma=busy_timeout(15000)&_txlock=immediate"
+}
+
+// OpenSQLite opens (or creates) the SQLite journal at path. The file holds
+// ID numbers: it is created with mode 0600, and an existing one readable
+// by others is narrowed to 0600 (SQLite gives its -wal and -shm files the
+// same mode).
+func OpenSQLite(ctx context.Context, path string, opt Options) (Journal, error) {
+	abs, err := filepath.Abs(path)
+	if err != nil {
+		return nil, err
+	}
+	f, err := os.OpenFile(abs, os.O_RDWR|os.O_CREATE, 0o600)
+	if err != nil {
+		return nil, fmt.Errorf("journal %s: %w", path, err)
+	}
+	st, err := f.Stat()
+	f.Close()
+	if err != nil {
+		return nil, fmt.Errorf("journal %s: %w", path, err)
+	}
+	if st.Mode().Perm()&0o077 != 0 {
+		if err := os.Chmod(abs, 0o600); err != nil {
+			return nil, fmt.Errorf("journal %s: %w", path, err)
+		}
+	}
+	locks, err := openSlotLocks(abs + "-lock")
+	if err != nil {
+		return nil, fmt.Errorf("journal %s: %w", path, err)
+	}
+	db, err := sql.Open("sqlite", sqliteURI(abs))
+	if err != nil {
+		locks.close()
+		return nil, err
+	}
+	// One connection: the stations of a process take turns (each write is
+	// short), other processes wait on the busy timeout.
+	db.SetMaxOpenConns(1)
+	j := &core{db: db, d: &sqliteDialect{path: path, locks: locks}, opt: opt}
+	if err := sqliteSchema(ctx, db); err != nil {
+		j.Close()
+		if strings.Contains(err.Error(), "not a database") {
+			err = errors.New("the file is not a SQLite journal (or it is corrupt)")
+		}
+		return nil, fmt.Errorf("journal %s: %w", path, err)
+	}
+	return j, nil
+}
+
+func sqliteSchema(ctx context.Context, db *sql.DB) error {
+	tx, err := db.BeginTx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback()
+	// A journal of cccd before batches had a records table without a
+	// batch column: refuse it rather than mix two layouts.
+	var legacy int
+	if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name = 'records'
+		AND NOT EXISTS (SELECT 1 FROM pragma_table_info('records') WHERE name = 'batch')`).Scan(&legacy); err != nil {
+		return err
+	}
+	if legacy > 0 {
+		return errors.New("this journal was written by an older cccd (no batches, no claims): finish its batch with that version, or give a new --journal")
+	}
+	stmts := append([]string{
+		`CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)`,
+	}, schemaTables...)
+	stmts = append(stmts,
+		`CREATE TABLE IF NOT EXISTS stations (
+			batch TEXT NOT NULL,
+			station TEXT NOT NULL,
+			reader TEXT NOT NULL,
+			slot BIGINT NOT NULL UNIQUE,
+			session TEXT NOT NULL DEFAULT '',
+			operator TEXT NOT NULL DEFAULT '',
+			ds_serial TEXT NOT NULL DEFAULT '',
+			host TEXT NOT NULL DEFAULT '',
+			pid BIGINT NOT NULL DEFAULT 0,
+			started TEXT NOT NULL,
+			last_seq BIGINT NOT NULL DEFAULT 0,
+			PRIMARY KEY (batch, station, reader))`,
+		`CREATE INDEX IF NOT EXISTS records_line ON records (batch, line)`,
+		`CREATE TRIGGER IF NOT EXISTS events_no_update BEFORE UPDATE ON events BEGIN SELECT RAISE(ABORT, 'journal events are append-only'); END`,
+		`CREATE TRIGGER IF NOT EXISTS events_no_delete BEFORE DELETE ON events BEGIN SELECT RAISE(ABORT, 'journal events are append-only'); END`,
+		`INSERT INTO meta (key, value) VALUES ('schema', '`+schemaVersion+`') ON CONFLICT (key) DO NOTHING`,
+	)
+	for _, s := range stmts {
+		if _, err := tx.ExecContext(ctx, s); err != nil {
+			return err
+		}
+	}
+	var v string
+	if err := tx.QueryRowContext(ctx, `SELECT value FROM meta WHERE key = 'schema'`).Scan(&v); err != nil {
+		return err
+	}
+	if v != schemaVersion {
+		return fmt.Errorf("journal layout %s, this cccd writes layout %s", v, schemaVersion)
+	}
+	return tx.Commit()
+}
