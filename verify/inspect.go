@@ -159,6 +159,7 @@ func judge(card *apdu.Card, rep *Report, doc *document, in Input, opt Options) e
 	}
 	consistency(rep, dg1, dg13, in, now)
 	rep.Holder = holderOf(dg1, dg13)
+	rep.Holder.isoDates(now)
 	return nil
 }
 
