@@ -111,11 +111,11 @@ type Holder struct {
 	DateOfExpiry     string `json:"date_of_expiry,omitempty"`
 	// NoExpiry: the card is valid for life (issued from age 58); then
 	// DateOfExpiry is empty.
-	NoExpiry         bool   `json:"no_expiry,omitempty"`
-	FatherName       string `json:"father_name,omitempty"`
-	MotherName       string `json:"mother_name,omitempty"`
-	SpouseName       string `json:"spouse_name,omitempty"`
-	MRZ              string `json:"mrz,omitempty"`
+	NoExpiry   bool   `json:"no_expiry,omitempty"`
+	FatherName string `json:"father_name,omitempty"`
+	MotherName string `json:"mother_name,omitempty"`
+	SpouseName string `json:"spouse_name,omitempty"`
+	MRZ        string `json:"mrz,omitempty"`
 }
 
 // Phase timings and traffic.
