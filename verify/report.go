@@ -6,10 +6,13 @@
 package verify
 
 import (
+	"errors"
 	"fmt"
 	"strings"
 	"time"
 
+	"github.com/cccd-vn/cccd/apdu"
+	"github.com/cccd-vn/cccd/chip"
 	"github.com/cccd-vn/cccd/lds"
 )
 
@@ -312,4 +315,26 @@ func (r *Report) Summary() string {
 		return "GENUINE: every check passed"
 	}
 	return "NOT VERIFIED (" + string(r.Reason) + "): failed " + strings.Join(r.Failed, ", ")
+}
+
+// DescribeError turns an error of ParseSecretText, Inspect or
+// InspectFiles into the reason of a NO CONCLUSION object, in words a
+// clerk can act on. Callers with errors of their own (a reader layer, an
+// HTTP layer) fill ErrorInfo themselves.
+func DescribeError(err error) ErrorInfo {
+	var se *SecretError
+	msg := strings.TrimPrefix(err.Error(), ErrNoConclusion.Error()+": ")
+	switch {
+	case errors.As(err, &se):
+		return ErrorInfo{Code: "bad_secret", Message: se.Msg, Field: se.Field}
+	case errors.Is(err, chip.ErrAccessDenied):
+		return ErrorInfo{Code: "access_denied", Message: chip.ErrAccessDenied.Error()}
+	case errors.Is(err, ErrBadFiles):
+		return ErrorInfo{Code: "bad_files", Message: err.Error()}
+	case errors.Is(err, apdu.ErrTimeout):
+		return ErrorInfo{Code: "timeout", Message: "nothing concluded: the card stopped answering (time budget): put the card back and try again (" + msg + ")"}
+	case errors.Is(err, apdu.ErrBudget), errors.Is(err, apdu.ErrResponseTooLong):
+		return ErrorInfo{Code: "card_misbehaves", Message: "nothing concluded: the card answers beyond what any genuine card needs: " + msg}
+	}
+	return ErrorInfo{Code: "card_removed", Message: "nothing concluded: card removed or reader problem — put the card back and try again (" + msg + ")"}
 }
