@@ -207,7 +207,11 @@ type Signer struct {
 type ErrorInfo struct {
 	Code    string `json:"code"`
 	Message string `json:"message"`
-	Field   string `json:"field,omitempty"`
+	// Field names the part of the secret or request at fault.
+	Field string `json:"field,omitempty"`
+	// Cause refines bad_secret (SecretError.Code: can_format, mrz_length,
+	// mrz_charset, mrz_check_digit, mrz_date, qr, empty).
+	Cause string `json:"cause,omitempty"`
 }
 
 // ErrorReport is the object written when nothing was concluded, with the
@@ -326,7 +330,7 @@ func DescribeError(err error) ErrorInfo {
 	msg := strings.TrimPrefix(err.Error(), ErrNoConclusion.Error()+": ")
 	switch {
 	case errors.As(err, &se):
-		return ErrorInfo{Code: "bad_secret", Message: se.Msg, Field: se.Field}
+		return ErrorInfo{Code: "bad_secret", Message: se.Msg, Field: se.Field, Cause: se.Code}
 	case errors.Is(err, chip.ErrAccessDenied):
 		return ErrorInfo{Code: "access_denied", Message: chip.ErrAccessDenied.Error()}
 	case errors.Is(err, ErrBadFiles):
