@@ -230,9 +230,11 @@ func (s *Server) routes() {
 	s.mux.HandleFunc("GET /api/v1/demo", s.handleDemo)
 	s.mux.HandleFunc("POST /api/v1/demo/insert", s.handleDemoInsert)
 	s.mux.HandleFunc("POST /api/v1/demo/remove", s.handleDemoRemove)
-	s.mux.HandleFunc("/api/", func(w http.ResponseWriter, r *http.Request) {
+	notFound := func(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusNotFound, verify.ErrorInfo{Code: "not_found", Message: "no such endpoint: see /api/v1/openapi.json"}, 2)
-	})
+	}
+	s.mux.HandleFunc("GET /api/", notFound)
+	s.mux.HandleFunc("POST /api/", notFound)
 }
 
 // noCache: the page and its script change with the binary; a counter PC
