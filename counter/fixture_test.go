@@ -282,3 +282,5 @@ func contextWithCancel(t testing.TB) (context.Context, context.CancelFunc) {
 // waitLimit only keeps a broken reader from hanging the test run; no
 // test outcome depends on how long anything takes.
 const waitLimit = 60 * time.Second
+
+func slogTo(w io.Writer) *slog.Logger { return slog.New(slog.NewTextHandler(w, nil)) }
