@@ -89,16 +89,18 @@ Examples:
 			if timeout < 0 || reqTimeout < 0 || maxBody < 0 {
 				return usageError(c, "--timeout, --request-timeout and --max-body must be positive")
 			}
-			ts, err := loadTrust(c, trustDir)
-			if err != nil {
-				return err
-			}
+			// The demo's cards first: a missing demo says "make demo".
 			var demo *demoCards
 			if demoDir != "" {
+				var err error
 				if demo, err = loadDemo(demoDir, demoVPCD); err != nil {
 					return inputError(err)
 				}
 				defer demo.Remove()
+			}
+			ts, err := loadTrust(c, trustDir)
+			if err != nil {
+				return err
 			}
 			cfg := counter.Config{
 				Options:        verify.Options{Trust: ts, RequireCRL: requireCRL, Timeout: timeout},
