@@ -3,7 +3,7 @@ GO      ?= go
 BIN     := bin/cccd
 VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 
-.PHONY: all build deps demo test vet bench fuzz clean
+.PHONY: all build deps demo serve test vet bench fuzz clean
 
 all: build
 
@@ -17,6 +17,13 @@ build:
 # cccd, then runs scripts/demo.sh.
 demo: deps build
 	./scripts/demo.sh
+
+# The counter's web page on the demo's cards (made by 'make demo' when
+# missing): open http://127.0.0.1:8080/ and put a demo card on the reader
+# from the page.
+serve: deps build
+	@test -d demo/cards || ./scripts/demo.sh
+	$(BIN) serve --demo demo
 
 vet:
 	$(GO) vet ./...

@@ -50,3 +50,13 @@ $bin testcards tamper --card "$out/forged.card" --dg 13
 if $bin verify --reader "emu:$out/forged.card" --can "${id:6:6}" --trust "$out/trust" | grep -E "FAIL|NOT VERIFIED"; then :; fi
 
 step "done: card images in $out/cards, QR payloads and images in $out/qr (manifest $out/qr/manifest.csv), journal $out/journal.db"
+
+cat <<EOF
+
+== the counter's web page
+Start it on these demo cards:   make serve      (or: $bin serve --demo $out)
+then open                       http://127.0.0.1:8080/
+Put a demo card on the virtual reader from the page's "Thẻ mẫu" panel, type its
+CAN (shown there) or press "Quét QR", and read the verdict. The JSON API is
+described at http://127.0.0.1:8080/api/v1/openapi.json (README: "The counter").
+EOF

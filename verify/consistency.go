@@ -121,10 +121,10 @@ func expiry(rep *Report, m *lds.MRZ, dg13 *lds.DG13, now time.Time) {
 		return
 	}
 	if now.After(exp.AddDate(0, 0, 1)) {
-		rep.add("card.expiry", Fail, "the card expired on %s", exp.Format("02/01/2006"))
+		rep.add("card.expiry", Fail, "the card expired on %s", exp.Format("2006-01-02"))
 		return
 	}
-	rep.add("card.expiry", Pass, "valid until %s", exp.Format("02/01/2006"))
+	rep.add("card.expiry", Pass, "valid until %s", exp.Format("2006-01-02"))
 }
 
 func normMRZ(s string) string {

@@ -192,6 +192,7 @@ func judge(card *apdu.Card, rep *Report, doc *document, in Input, opt Options) e
 			rep.Card = &g
 		}
 	}
+	rep.Holder.isoDates(now)
 	return nil
 }
 

@@ -6,11 +6,15 @@
 package verify
 
 import (
+	"errors"
 	"fmt"
 	"strings"
 	"time"
 
+	"github.com/cccd-vn/cccd/apdu"
+	"github.com/cccd-vn/cccd/chip"
 	"github.com/cccd-vn/cccd/citizen"
+	"github.com/cccd-vn/cccd/lds"
 )
 
 // Status is a check's outcome.
@@ -75,18 +79,26 @@ func classOf(name string) Reason {
 // SchemaVersion is the version of the report's JSON form (README,
 // "Verification report (JSON)"); it changes only when a field changes
 // meaning or goes away.
-const SchemaVersion = 2
+//
+// 3: holder dates are ISO 8601 (YYYY-MM-DD), holder.no_expiry, the
+// "NO CONCLUSION" object with error and exit_code, photo on request.
+const SchemaVersion = 3
 
 // ToolVersion is the cccd version that made a report (set by the CLI).
 var ToolVersion = "dev"
 
-// Verdicts.
+// Verdicts. NoConclusion is never the verdict of an inspection: it is the
+// verdict field of the object written when nothing could be concluded
+// (ErrorReport), so that integrators get one object on every outcome.
 const (
-	Genuine     = "GENUINE"
-	NotVerified = "NOT VERIFIED"
+	Genuine      = "GENUINE"
+	NotVerified  = "NOT VERIFIED"
+	NoConclusion = "NO CONCLUSION"
 )
 
-// Holder is the personal data the clerk sees (from DG13, else DG1).
+// Holder is the personal data the clerk sees (from DG13, else DG1). Dates
+// are ISO 8601 (YYYY-MM-DD) whatever the chip stores (DG13 has dd/mm/yyyy,
+// the MRZ YYMMDD), so that integrators parse one format.
 type Holder struct {
 	IDNumber         string `json:"id_number"`
 	OldIDNumber      string `json:"old_id_number,omitempty"`
@@ -101,10 +113,13 @@ type Holder struct {
 	Features         string `json:"identifying_features,omitempty"`
 	DateOfIssue      string `json:"date_of_issue,omitempty"`
 	DateOfExpiry     string `json:"date_of_expiry,omitempty"`
-	FatherName       string `json:"father_name,omitempty"`
-	MotherName       string `json:"mother_name,omitempty"`
-	SpouseName       string `json:"spouse_name,omitempty"`
-	MRZ              string `json:"mrz,omitempty"`
+	// NoExpiry: the card is valid for life (issued from age 58); then
+	// DateOfExpiry is empty.
+	NoExpiry   bool   `json:"no_expiry,omitempty"`
+	FatherName string `json:"father_name,omitempty"`
+	MotherName string `json:"mother_name,omitempty"`
+	SpouseName string `json:"spouse_name,omitempty"`
+	MRZ        string `json:"mrz,omitempty"`
 }
 
 // Phase timings and traffic.
@@ -134,19 +149,28 @@ type Report struct {
 	CheckedAt string `json:"checked_at"`
 	Verdict   string `json:"verdict"`
 	// Reason is the class of the gravest failure (empty when genuine).
-	Reason Reason     `json:"reason,omitempty"`
-	Reader string     `json:"reader,omitempty"`
-	Access Access     `json:"access"`
-	Checks []Check    `json:"checks"`
-	Failed []string   `json:"failed,omitempty"`
-	Holder *Holder    `json:"holder,omitempty"`
-	Files  []FileInfo `json:"files"`
-	Signer *Signer    `json:"document_signer,omitempty"`
-	Stats  Stats      `json:"stats"`
+	Reason    Reason     `json:"reason,omitempty"`
+	Reader    string     `json:"reader,omitempty"`
+	Access    Access     `json:"access"`
+	Checks    []Check    `json:"checks"`
+	Failed    []string   `json:"failed,omitempty"`
+	Holder    *Holder    `json:"holder,omitempty"`
+	Files     []FileInfo `json:"files"`
+	Signer    *Signer    `json:"document_signer,omitempty"`
+	Stats     Stats      `json:"stats"`
+	PhotoType string     `json:"photo_type,omitempty"`
 	// Card is the generation of a Vietnamese card read (from DG13's date
 	// of issue): the 2021 CCCD or the 2024 "Căn cước" card.
-	Card      *citizen.Generation `json:"card_generation,omitempty"`
-	PhotoType string              `json:"photo_type,omitempty"`
+	Card *citizen.Generation `json:"card_generation,omitempty"`
+	// PhotoJSON is the face image in the JSON form (base64), set only
+	// when the caller asked for it (IncludePhoto): a report must carry
+	// only what was asked.
+	PhotoJSON []byte `json:"photo,omitempty"`
+	// Error says why nothing was concluded (verdict NO CONCLUSION).
+	Error *ErrorInfo `json:"error,omitempty"`
+	// ExitCode is the CLI's exit code for this outcome (0, 1, 2, 3),
+	// also in the API's answers, so that both read alike.
+	ExitCode int `json:"exit_code"`
 
 	// Photo is the face image of DG2 (JPEG or JPEG 2000), for --photo-out.
 	Photo []byte `json:"-"`
@@ -168,6 +192,75 @@ type Signer struct {
 	NotBefore string `json:"not_before"`
 	NotAfter  string `json:"not_after"`
 	CSCA      string `json:"csca,omitempty"`
+}
+
+// ErrorInfo is the reason of a NO CONCLUSION object. Code is stable:
+//
+//	access_denied    the MRZ/CAN does not open this card (check what was entered)
+//	bad_secret       the secret is malformed (Field names the part at fault)
+//	bad_files        uploaded or dumped files cannot be inspected
+//	bad_request      the request itself is malformed (API)
+//	no_card          no card in the reader
+//	card_removed     the card left the reader, or the reader failed
+//	timeout          the card stopped answering
+//	card_misbehaves  the card answers beyond what any genuine card needs
+//	reader           the reader is unknown, busy or gone; pcscd is down
+//	trust_store      the trust store is unusable
+//	unauthorized     the API token is missing or wrong (API)
+//	too_large        the request body is over the limit (API)
+type ErrorInfo struct {
+	Code    string `json:"code"`
+	Message string `json:"message"`
+	// Field names the part of the secret or request at fault.
+	Field string `json:"field,omitempty"`
+	// Cause refines bad_secret (SecretError.Code: can_format, mrz_length,
+	// mrz_charset, mrz_check_digit, mrz_date, qr, empty).
+	Cause string `json:"cause,omitempty"`
+}
+
+// ErrorReport is the object written when nothing was concluded, with the
+// same header fields as a report, so that every outcome is one JSON object.
+func ErrorReport(info ErrorInfo, exitCode int, now time.Time) *Report {
+	return &Report{
+		SchemaVersion: SchemaVersion, ToolVersion: ToolVersion,
+		CheckedAt: now.UTC().Format(time.RFC3339), Verdict: NoConclusion,
+		Error: &info, ExitCode: exitCode, Checks: []Check{}, Files: []FileInfo{},
+	}
+}
+
+// IncludePhoto puts the face image into the JSON form.
+func (r *Report) IncludePhoto() { r.PhotoJSON = r.Photo }
+
+// isoDate turns a holder date as the chip stores it — DG13's dd/mm/yyyy
+// or the MRZ's YYMMDD — into YYYY-MM-DD. A birth year of the MRZ goes in
+// the century that puts it in the past; an expiry year in 2000–2099. What
+// is not a date is kept as it is (the report shows what the chip holds).
+func isoDate(s string, birth bool, now time.Time) string {
+	if t, err := time.Parse("02/01/2006", s); err == nil {
+		return t.Format("2006-01-02")
+	}
+	if t, err := time.Parse("060102", s); err == nil && len(s) == 6 {
+		y := 2000 + t.Year()%100
+		if birth && y > now.Year() {
+			y -= 100
+		}
+		return time.Date(y, t.Month(), t.Day(), 0, 0, 0, 0, time.UTC).Format("2006-01-02")
+	}
+	return s
+}
+
+// isoDates puts the holder's dates in ISO 8601 and marks a card valid
+// for life (DG13's text, or the MRZ's 991231).
+func (h *Holder) isoDates(now time.Time) {
+	if h == nil {
+		return
+	}
+	if h.DateOfExpiry == lds.DG13LifetimeExpiry || h.DateOfExpiry == "991231" {
+		h.DateOfExpiry, h.NoExpiry = "", true
+	}
+	h.DateOfBirth = isoDate(h.DateOfBirth, true, now)
+	h.DateOfIssue = isoDate(h.DateOfIssue, false, now)
+	h.DateOfExpiry = isoDate(h.DateOfExpiry, false, now)
 }
 
 func newReport() *Report {
@@ -199,6 +292,10 @@ func (r *Report) finish(now time.Time) {
 	if len(r.Failed) > 0 {
 		r.Verdict = NotVerified
 	}
+	r.ExitCode = 0
+	if r.Verdict != Genuine {
+		r.ExitCode = 1
+	}
 }
 
 // FailedIn reports the failed checks of the given classes.
@@ -226,4 +323,26 @@ func (r *Report) Summary() string {
 		return "GENUINE: every check passed"
 	}
 	return "NOT VERIFIED (" + string(r.Reason) + "): failed " + strings.Join(r.Failed, ", ")
+}
+
+// DescribeError turns an error of ParseSecretText, Inspect or
+// InspectFiles into the reason of a NO CONCLUSION object, in words a
+// clerk can act on. Callers with errors of their own (a reader layer, an
+// HTTP layer) fill ErrorInfo themselves.
+func DescribeError(err error) ErrorInfo {
+	var se *SecretError
+	msg := strings.TrimPrefix(err.Error(), ErrNoConclusion.Error()+": ")
+	switch {
+	case errors.As(err, &se):
+		return ErrorInfo{Code: "bad_secret", Message: se.Msg, Field: se.Field, Cause: se.Code}
+	case errors.Is(err, chip.ErrAccessDenied):
+		return ErrorInfo{Code: "access_denied", Message: chip.ErrAccessDenied.Error()}
+	case errors.Is(err, ErrBadFiles):
+		return ErrorInfo{Code: "bad_files", Message: err.Error()}
+	case errors.Is(err, apdu.ErrTimeout):
+		return ErrorInfo{Code: "timeout", Message: "nothing concluded: the card stopped answering (time budget): put the card back and try again (" + msg + ")"}
+	case errors.Is(err, apdu.ErrBudget), errors.Is(err, apdu.ErrResponseTooLong):
+		return ErrorInfo{Code: "card_misbehaves", Message: "nothing concluded: the card answers beyond what any genuine card needs: " + msg}
+	}
+	return ErrorInfo{Code: "card_removed", Message: "nothing concluded: card removed or reader problem — put the card back and try again (" + msg + ")"}
 }
