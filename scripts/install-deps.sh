@@ -3,7 +3,7 @@
 # Safe to run again: it installs only what is missing.
 set -euo pipefail
 
-packages=(pcscd libpcsclite-dev vsmartcard-vpcd softhsm2 opensc openssl zbar-tools qrencode pcsc-tools libopenjp2-tools gcc chromium)
+packages=(pcscd libpcsclite-dev vsmartcard-vpcd softhsm2 opensc openssl zbar-tools qrencode pcsc-tools libopenjp2-tools gcc chromium postgresql)
 
 sudo=""
 if [ "$(id -u)" -ne 0 ]; then
