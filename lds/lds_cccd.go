@@ -43,6 +43,12 @@ func DG13Field16(h *citizen.Holder) string {
 	return strings.ToUpper(hex.EncodeToString(sum[:8]))
 }
 
+// NewCCCDMRZFor is the MRZ of a holder's card (what validation needs to
+// know the name is representable), without building DG13.
+func NewCCCDMRZFor(h *citizen.Holder) (*MRZ, error) {
+	return NewCCCDMRZ(CCCDHolder{IDNumber: h.Record.IDNumber, FullName: h.Record.FullName, Sex: h.Sex.MRZ(), DateOfBirth: h.DateOfBirth, DateOfExpiry: h.Expiry.Date})
+}
+
 func newCCCDData(h *citizen.Holder, field16 bool) (*CCCDData, error) {
 	r := h.Record
 	exp := h.Expiry

@@ -118,7 +118,7 @@ type Batch struct {
 	// invalid holds the lines validation refused (few, in a good batch),
 	// so the personalization pass builds each valid record's holder once
 	// without validating it again.
-	invalid map[int]bool
+	invalid lineSet
 }
 
 // ErrInvalidInput: the batch has bad records and --skip-invalid was not
@@ -203,9 +203,26 @@ func (b *Batch) Validate(ctx context.Context) (*Summary, error) {
 			alive = alive || s.Alive
 		}
 		if !alive {
-			v.Done = func(id string) (bool, error) {
-				r, err := j.Record(ctx, b.name(), id)
-				return r != nil && r.State == journal.StateDone, err
+			// The ID numbers already on locked cards, loaded once: no
+			// journal lookup per record.
+			counts, err := j.Counts(ctx, b.name())
+			if err != nil {
+				return sum, &JournalError{err}
+			}
+			if counts[journal.StateDone] > 0 {
+				recs, err := j.Records(ctx, b.name())
+				if err != nil {
+					return sum, &JournalError{err}
+				}
+				var done []uint64
+				for _, r := range recs {
+					if id, err := strconv.ParseUint(r.IDNumber, 10, 64); err == nil && r.State == journal.StateDone {
+						done = append(done, id)
+					}
+				}
+				if err := v.SetDone(done); err != nil {
+					return sum, err
+				}
 			}
 		}
 	}
@@ -214,7 +231,7 @@ func (b *Batch) Validate(ctx context.Context) (*Summary, error) {
 		return nil, err
 	}
 	defer f.Close()
-	b.invalid = map[int]bool{}
+	b.invalid = nil
 	err = ReadRecords(f, b.Format, func(in Input) error {
 		sum.Records++
 		h, problems := v.Check(in)
@@ -229,12 +246,25 @@ func (b *Batch) Validate(ctx context.Context) (*Summary, error) {
 		}
 		if h == nil {
 			sum.Invalid++
-			b.invalid[in.Line] = true
+			b.invalid.add(in.Line)
 		} else {
 			sum.Valid++
 		}
 		return nil
 	})
+	// Duplicates are known once every line is in: the later lines are
+	// invalid.
+	for _, p := range v.Duplicates() {
+		if len(sum.Problems) < maxProblemsKept {
+			sum.Problems = append(sum.Problems, p)
+		}
+		b.notify(NoticeProblem, p.Line, "", "%s", p)
+		if !b.invalid.has(p.Line) {
+			b.invalid.add(p.Line)
+			sum.Valid--
+			sum.Invalid++
+		}
+	}
 	if err == nil && v.err != nil {
 		err = &JournalError{v.err}
 	}
@@ -403,7 +433,7 @@ func (b *Batch) Run(ctx context.Context, srcs ...CardSource) (*Summary, error) {
 		}(js)
 	}
 	rerr := ReadRecords(f, b.Format, func(in Input) error {
-		if in.Err != nil || b.invalid[in.Line] {
+		if in.Err != nil || b.invalid.has(in.Line) {
 			return nil // reported in the validation pass
 		}
 		h, errs, _ := citizen.NewHolder(in.Record)

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"syscall"
 	"testing"
 	"time"
 
@@ -147,4 +148,45 @@ func BenchmarkSODSignAndHash(b *testing.B) {
 		}
 	}
 	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "cards/s")
+}
+
+// BenchmarkDryRun validates batches of 100 000 and 1 000 000 records
+// (one photo shared by all) as --dry-run does, reporting the time per
+// record and the growth of the process's peak RSS: memory must stay flat
+// with the batch size.
+func BenchmarkDryRun(b *testing.B) {
+	f := newFixture(b, 1)
+	raw, _ := os.ReadFile(f.input)
+	var rec map[string]any
+	json.Unmarshal(raw[:len(raw)-1], &rec)
+	id := rec["id_number"].(string)
+	for _, n := range []int{100000, 1000000} {
+		b.Run(fmt.Sprint(n), func(b *testing.B) {
+			path := filepath.Join(f.dir, fmt.Sprintf("b%d.jsonl", n))
+			out, err := os.Create(path)
+			if err != nil {
+				b.Fatal(err)
+			}
+			for i := 0; i < n; i++ {
+				rec["id_number"] = id[:6] + fmt.Sprintf("%06d", i)
+				line, _ := json.Marshal(rec)
+				out.Write(append(line, '\n'))
+			}
+			out.Close()
+			var before syscall.Rusage
+			syscall.Getrusage(syscall.RUSAGE_SELF, &before)
+			for b.Loop() {
+				bt := &personalize.Batch{Input: path, Format: personalize.JSONL, DryRun: true, Personalizer: &personalize.Personalizer{}}
+				sum, err := bt.Run(ctx)
+				if err != nil || sum.Valid != n {
+					b.Fatalf("%+v %v", sum, err)
+				}
+			}
+			var after syscall.Rusage
+			syscall.Getrusage(syscall.RUSAGE_SELF, &after)
+			b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/float64(n), "ns/record")
+			b.ReportMetric(float64(after.Maxrss)/1024, "peak-RSS-MB")
+			os.Remove(path)
+		})
+	}
 }

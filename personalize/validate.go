@@ -6,6 +6,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"time"
 
@@ -41,18 +42,23 @@ func (p Problem) String() string {
 }
 
 // Validator checks records one by one, remembering ID numbers to catch
-// duplicates (8 bytes per record: a million lines take 8 MB).
+// duplicates (8 bytes per record outside the Go heap: a million lines take
+// 8 MB; see idLog). Duplicates are known when the whole file has been
+// checked: Duplicates reports them.
 type Validator struct {
 	// BaseDir resolves relative photo paths (the input file's directory).
 	BaseDir string
 	// Done reports ID numbers the journal has on a locked card already.
 	Done func(id string) (bool, error)
+	// done is the journal's set of ID numbers on locked cards, loaded
+	// once (SetDone); it replaces a lookup per record.
+	done *idSet
+	ids  idLog
 	// Now is the day the cards are made (time.Now when zero): a card
 	// whose expiry is not after it would leave the factory expired.
 	Now time.Time
 	// AllowExpired makes an expired-on-issue card a warning.
 	AllowExpired bool
-	seen         map[uint64]int
 	// err is the first journal error of Done: validation cannot say
 	// what is done, so the batch stops.
 	err error
@@ -61,9 +67,6 @@ type Validator struct {
 // Check validates one input and returns its problems and, when none is an
 // error, the validated holder. The photo is checked from its header.
 func (v *Validator) Check(in Input) (*citizen.Holder, []Problem) {
-	if v.seen == nil {
-		v.seen = map[uint64]int{}
-	}
 	var out []Problem
 	add := func(field, reason string, warn bool) {
 		out = append(out, Problem{Line: in.Line, Field: field, Reason: reason, Warning: warn})
@@ -81,13 +84,16 @@ func (v *Validator) Check(in Input) (*citizen.Holder, []Problem) {
 		add(p.Field, p.Reason, true)
 	}
 	if id, err := strconv.ParseUint(r.IDNumber, 10, 64); err == nil && len(r.IDNumber) == 12 {
-		if first, dup := v.seen[id]; dup {
-			add("id_number", fmt.Sprintf("duplicate: the same ID number is on line %d", first), false)
+		if err := v.ids.add(id, in.Line); err != nil {
+			add("", err.Error(), false)
 			h = nil
-		} else {
-			v.seen[id] = in.Line
 		}
-		if v.Done != nil {
+		if v.done != nil {
+			if v.done.contains(id) {
+				add("id_number", "already personalized onto a locked card (see the journal)", false)
+				h = nil
+			}
+		} else if v.Done != nil {
 			done, err := v.Done(r.IDNumber)
 			if err != nil && v.err == nil {
 				v.err = err
@@ -119,8 +125,9 @@ func (v *Validator) Check(in Input) (*citizen.Holder, []Problem) {
 		}
 	}
 	if h != nil {
-		// The MRZ must be representable: transliteration, field widths.
-		if _, err := lds.NewCCCDData(h); err != nil {
+		// The MRZ must be representable: transliteration, field widths
+		// (DG13 takes any UTF-8 the holder passed with).
+		if _, err := lds.NewCCCDMRZFor(h); err != nil {
 			var fe *citizen.FieldError
 			if errors.As(err, &fe) {
 				add(fe.Field, fe.Reason, false)
@@ -168,6 +175,32 @@ func (v *Validator) openPhoto(path string) (*os.File, int64, error) {
 	return f, st.Size(), err
 }
 
+// SetDone gives the ID numbers the journal has on locked cards, once.
+func (v *Validator) SetDone(ids []uint64) error {
+	set, err := newIDSet(ids)
+	if err != nil {
+		return err
+	}
+	v.done = set
+	return nil
+}
+
+// Duplicates reports, once every record was checked, each line whose ID
+// number an earlier line has, with that line; the memory is then given
+// back.
+func (v *Validator) Duplicates() []Problem {
+	var out []Problem
+	v.ids.duplicates(func(line, first int) {
+		out = append(out, Problem{Line: line, Field: "id_number", Reason: fmt.Sprintf("duplicate: the same ID number is on line %d", first)})
+	})
+	v.ids.free()
+	if v.done != nil {
+		v.done.free()
+	}
+	slices.SortFunc(out, func(a, b Problem) int { return a.Line - b.Line })
+	return out
+}
+
 // CheckPhoto checks a record's photo from its header: a regular file under
 // the size cap whose JPEG or JPEG 2000 header gives its size.
 func (v *Validator) CheckPhoto(path string) error {
@@ -176,11 +209,21 @@ func (v *Validator) CheckPhoto(path string) error {
 		return err
 	}
 	defer f.Close()
-	head, err := io.ReadAll(io.LimitReader(f, photoHeaderBytes))
+	// The frame header of a JPEG is within its first kilobytes unless
+	// large metadata precede it: read 4 KB, then up to 64 KB, then all.
+	head, err := io.ReadAll(io.LimitReader(f, 4096))
 	if err != nil {
 		return err
 	}
 	_, _, err = lds.PhotoSize(head)
+	if err != nil && size > 4096 {
+		more, rerr := io.ReadAll(io.LimitReader(f, photoHeaderBytes-4096))
+		if rerr != nil {
+			return rerr
+		}
+		head = append(head, more...)
+		_, _, err = lds.PhotoSize(head)
+	}
 	if err != nil && size > photoHeaderBytes {
 		// Large metadata before the frame header: read the rest.
 		rest, rerr := io.ReadAll(io.LimitReader(f, size))
