@@ -87,8 +87,18 @@ func (g *ecGroup) newKey(rnd io.Reader) (*big.Int, []byte, error) {
 	if err != nil {
 		return nil, nil, err
 	}
-	x, y := g.curve.ScalarMult(g.gx, g.gy, k.Bytes())
-	return k, g.encode(x, y), nil
+	return k, g.encode(g.mult(k)), nil
+}
+
+// mult is k·G for the group's generator: the curve's fixed-base
+// multiplication (precomputed tables) while the generator is the curve's
+// own, the generic one after the mapping.
+func (g *ecGroup) mult(k *big.Int) (*big.Int, *big.Int) {
+	p := g.curve.Params()
+	if g.gx.Cmp(p.Gx) == 0 && g.gy.Cmp(p.Gy) == 0 {
+		return g.curve.ScalarBaseMult(k.Bytes())
+	}
+	return g.curve.ScalarMult(g.gx, g.gy, k.Bytes())
 }
 
 func (g *ecGroup) agree(priv *big.Int, peer []byte) ([]byte, error) {
@@ -108,7 +118,7 @@ func (g *ecGroup) mapped(s *big.Int, h []byte) (paceGroup, error) {
 	if err != nil {
 		return nil, err
 	}
-	sx, sy := g.curve.ScalarMult(g.gx, g.gy, s.Bytes())
+	sx, sy := g.mult(s)
 	mx, my := g.curve.Add(sx, sy, hx, hy)
 	if mx.Sign() == 0 && my.Sign() == 0 {
 		return nil, errors.New("mapped generator is the point at infinity")

@@ -29,6 +29,8 @@ type emuSource struct {
 	fault func(*testcards.Image)
 	// prepare, when set, may put a card of its own in the reader.
 	prepare func(path string)
+	// writes adds up the image writes of every card released.
+	writes testcards.EmulatorStats
 }
 
 func (s *emuSource) Reader() string { return "emu:" + s.dir }
@@ -55,6 +57,9 @@ func (s *emuSource) Next(id string, prior *journal.Attempt) (personalize.Station
 		if err := e.Close(); err != nil {
 			return err
 		}
+		st := e.Stats()
+		s.writes.Saves += st.Saves
+		s.writes.SavedBytes += st.SavedBytes
 		return setAside(path, d)
 	}
 	return personalize.Station{Card: apdu.NewCard(e), Reader: s.Reader(), Chip: "emu:" + path, ATR: e.ATR()}, release, nil
@@ -191,10 +196,18 @@ var ctx = context.Background()
 func TestBatchInProcess(t *testing.T) {
 	f := newFixture(t, batchSize)
 	b, j := f.batch(t, false)
-	sum, err := b.Run(ctx, &emuSource{dir: filepath.Join(f.dir, "cards")})
+	src := &emuSource{dir: filepath.Join(f.dir, "cards")}
+	sum, err := b.Run(ctx, src)
 	if err != nil {
 		t.Fatal(err)
 	}
+	// The emulated card writes its image when it matters — after the run
+	// of personalization commands, at LOCK, at close — not after every
+	// APDU: a handful of writes per card.
+	if per := float64(src.writes.Saves) / float64(batchSize); per > 4 {
+		t.Fatalf("%.1f image writes per card, want at most 4", per)
+	}
+	t.Logf("%.1f image writes, %d KB per card", float64(src.writes.Saves)/float64(batchSize), src.writes.SavedBytes/int64(batchSize)/1024)
 	if sum.Done != batchSize || sum.Failed != 0 || sum.Invalid != 0 {
 		t.Fatalf("summary %+v", sum)
 	}

@@ -541,7 +541,7 @@ func (c *Certificate) CheckSignatureFrom(parent *Certificate) error {
 	if parent.PublicKey == nil {
 		return &cms.UnsupportedAlgorithmError{What: "public key", Name: "of the issuer certificate"}
 	}
-	return cms.VerifyMessage(parent.PublicKey, c.SignatureAlgorithm, 0, c.RawTBSCertificate, c.Signature)
+	return verifyCached(parent.PublicKey, parent.RawSubjectPublicKeyInfo, c.SignatureAlgorithm, c.RawTBSCertificate, c.Signature)
 }
 
 // Template describes a certificate to create.

@@ -195,7 +195,7 @@ func (c *CRL) CheckSignatureFrom(issuer *Certificate) error {
 	if issuer.PublicKey == nil {
 		return &cms.UnsupportedAlgorithmError{What: "public key", Name: "of the CRL issuer"}
 	}
-	return cms.VerifyMessage(issuer.PublicKey, c.SignatureAlgorithm, 0, c.RawTBSCertList, c.Signature)
+	return verifyCached(issuer.PublicKey, issuer.RawSubjectPublicKeyInfo, c.SignatureAlgorithm, c.RawTBSCertList, c.Signature)
 }
 
 // CRL freshness (RFC 5280 §5.1.2.4-5, §6.3.3 (a)): a CRL tells the

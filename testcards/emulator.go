@@ -118,7 +118,24 @@ type Emulator struct {
 	saveErr  error
 	// hung is closed by a power-off: a silent card (HangAfter) waits on it.
 	hung chan struct{}
+	// dirty: the image changed since it was last written. Writes are
+	// kept in memory during a run of personalization commands and the
+	// image is written when it matters — at the end of the run (the next
+	// command of another kind), at LOCK, at a tear, at power-off and
+	// close — as a chip's EEPROM commits a write before the next command
+	// needs it.
+	dirty bool
+	stats EmulatorStats
 }
+
+// EmulatorStats counts how often the image was written, and how much.
+type EmulatorStats struct {
+	Saves      int
+	SavedBytes int64
+}
+
+// Stats returns the emulator's image writes so far.
+func (e *Emulator) Stats() EmulatorStats { e.mu.Lock(); defer e.mu.Unlock(); return e.stats }
 
 // Open loads a card image; every change of state is saved back to path.
 func Open(path string) (*Emulator, error) {
@@ -143,13 +160,21 @@ func (e *Emulator) SetRandom(r io.Reader) { e.mu.Lock(); e.rnd = r; e.mu.Unlock(
 // card runs).
 func (e *Emulator) Image() *Image { return e.img }
 
-// Close saves the image.
+// Close saves the image if it changed.
 func (e *Emulator) Close() error {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	if e.hung != nil {
 		close(e.hung) // a silent card is let go
 		e.hung = nil
+	}
+	return e.flush()
+}
+
+// flush writes the image if it changed since the last write.
+func (e *Emulator) flush() error {
+	if !e.dirty {
+		return e.saveErr
 	}
 	return e.save()
 }
@@ -158,11 +183,14 @@ func (e *Emulator) Close() error {
 func (e *Emulator) SaveError() error { e.mu.Lock(); defer e.mu.Unlock(); return e.saveErr }
 
 func (e *Emulator) save() error {
+	e.dirty = false
 	if e.path == "" {
 		return nil
 	}
-	err := e.img.Save(e.path)
+	n, err := e.img.save(e.path)
 	e.saveErr = err
+	e.stats.Saves++
+	e.stats.SavedBytes += n
 	return err
 }
 
@@ -177,11 +205,11 @@ func (e *Emulator) PowerOn() {
 	e.img.Counters.PowerOns++
 }
 
-// PowerOff cuts the power.
-func (e *Emulator) PowerOff() { e.mu.Lock(); e.resetLocked(); e.mu.Unlock() }
+// PowerOff cuts the power; what changed is written first.
+func (e *Emulator) PowerOff() { e.mu.Lock(); e.flush(); e.resetLocked(); e.mu.Unlock() }
 
-// Reset is a warm reset.
-func (e *Emulator) Reset() { e.mu.Lock(); e.resetLocked(); e.mu.Unlock() }
+// Reset is a warm reset; what changed is written first.
+func (e *Emulator) Reset() { e.mu.Lock(); e.flush(); e.resetLocked(); e.mu.Unlock() }
 
 func (e *Emulator) resetLocked() {
 	e.selected, e.current, e.session, e.bac, e.pace, e.ca = false, nil, nil, nil, nil, nil
@@ -255,6 +283,12 @@ func (e *Emulator) Process(raw []byte) []byte {
 		e.torn = true
 		e.save()
 		return nil
+	}
+	if e.dirty && !isPersoINS(raw[1]) {
+		// A run of personalization commands has ended: commit it.
+		if err := e.save(); err != nil {
+			return swResp(apdu.SWNotEnoughMemory)
+		}
 	}
 	cmd, err := apdu.ParseCommand(raw)
 	if err != nil {

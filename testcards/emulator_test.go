@@ -175,6 +175,15 @@ func TestEmulatorImageSavedAtomically(t *testing.T) {
 			t.Fatalf("%s: %v", s.Name(), err)
 		}
 	}
+	// The run of personalization commands is kept in memory while it
+	// lasts, and written when the next command of another kind comes.
+	if n := e.Stats().Saves; n != 0 {
+		t.Fatalf("%d image writes during the run, want 0", n)
+	}
+	send(apdu.Command{INS: 0x84, Ne: 8})
+	if n := e.Stats().Saves; n != 1 {
+		t.Fatalf("%d image writes after the run, want 1", n)
+	}
 	again, err := testcards.LoadImage(path)
 	if err != nil {
 		t.Fatal(err)
@@ -192,6 +201,10 @@ func TestEmulatorImageSavedAtomically(t *testing.T) {
 	}
 	if err := send(apdu.Command{INS: 0xDA, P1: 0xDE, P2: 0xAD}); err != nil {
 		t.Fatal(err)
+	}
+	// LOCK is on disk before it is answered.
+	if locked, err := testcards.LoadImage(path); err != nil || !locked.Locked {
+		t.Fatalf("LOCK not written at once: %v", err)
 	}
 	if err := send(apdu.Command{INS: 0xD6, Data: []byte{9}}); !errors.Is(err, apdu.ErrConditionsNotSatisfied) {
 		t.Fatalf("write after lock: %v", err)

@@ -13,9 +13,10 @@ import (
 
 // Card image format. A card is one JSON file, so that QA can read and
 // diff it; it holds the card's files, secrets (test keys only), life cycle
-// and fault configuration. It is rewritten atomically (temp file, then
-// rename) after every change of state, so a killed emulator leaves either
-// the old or the new image, never a torn one.
+// and fault configuration. It is rewritten atomically (temp file, fsync,
+// rename) when a change matters — the end of a run of personalization
+// commands, LOCK, a tear, power-off and close — so a killed emulator
+// leaves either the old or the new image, never a torn one.
 //
 //	{
 //	  "format": "cccd-card-image", "version": 1,
@@ -186,14 +187,22 @@ func ParseImage(b []byte) (*Image, error) {
 
 // Save writes the image atomically with mode 0600 (it holds test keys).
 func (img *Image) Save(path string) error {
+	_, err := img.save(path)
+	return err
+}
+
+// save writes the image — a temporary file, fsync, rename, fsync of the
+// directory, so that after a crash or a power cut the image is the old one
+// or the new one, never a torn one — and returns the bytes written.
+func (img *Image) save(path string) (int64, error) {
 	b, err := json.MarshalIndent(img, "", " ")
 	if err != nil {
-		return err
+		return 0, err
 	}
 	dir := filepath.Dir(path)
 	f, err := os.CreateTemp(dir, "."+filepath.Base(path)+".tmp*")
 	if err != nil {
-		return err
+		return 0, err
 	}
 	tmp := f.Name()
 	ok := false
@@ -204,23 +213,28 @@ func (img *Image) Save(path string) error {
 	}()
 	if err := f.Chmod(0o600); err != nil {
 		f.Close()
-		return err
+		return 0, err
 	}
 	if _, err := f.Write(append(b, '\n')); err != nil {
 		f.Close()
-		return err
+		return 0, err
 	}
-	// No fsync: the rename is atomic against a killed process, which is
-	// what the emulator must survive; syncing every write of a
-	// personalization would cost more than the card itself.
+	if err := f.Sync(); err != nil {
+		f.Close()
+		return 0, err
+	}
 	if err := f.Close(); err != nil {
-		return err
+		return 0, err
 	}
 	if err := os.Rename(tmp, path); err != nil {
-		return err
+		return 0, err
 	}
 	ok = true
-	return nil
+	if d, err := os.Open(dir); err == nil {
+		d.Sync()
+		d.Close()
+	}
+	return int64(len(b) + 1), nil
 }
 
 // file finds a file by identifier.

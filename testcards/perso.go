@@ -37,11 +37,27 @@ func (e *Emulator) personalize(cmd apdu.Command) apdu.Response {
 	}
 	if r.OK() {
 		e.img.Counters.Writes++
-		if err := e.save(); err != nil {
-			return apdu.Response{SW: apdu.SWNotEnoughMemory}
+		e.dirty = true
+		if _, lock := pc.(perso.Lock); lock {
+			// LOCK is irreversible: it is on disk before it is answered.
+			if err := e.save(); err != nil {
+				e.img.Locked = false
+				return apdu.Response{SW: apdu.SWNotEnoughMemory}
+			}
 		}
 	}
 	return r
+}
+
+// isPersoINS tells the commands of a personalization run (a run is
+// written to the image at once, when it ends): the writes and the SELECTs
+// between them.
+func isPersoINS(ins byte) bool {
+	switch ins {
+	case perso.INSCreateFile, perso.INSUpdateBinary, perso.INSUpdateBinaryOdd, perso.INSPutData, perso.INSSelect:
+		return true
+	}
+	return false
 }
 
 func (e *Emulator) createFile(c perso.CreateFile) apdu.Response {
