@@ -180,6 +180,12 @@ func (rs *readerSet) watch(w *watcher) {
 	}
 }
 
+// watchPoll bounds one wait for a card event.
+const watchPoll = 500 * time.Millisecond
+
+// errStopped ends a watch when the server stops.
+var errStopped = errors.New("stopped")
+
 // follow publishes every insertion and removal until an error.
 func (rs *readerSet) follow(pc *pcsc.Context, w *watcher) error {
 	name := w.state.Name
@@ -187,11 +193,20 @@ func (rs *readerSet) follow(pc *pcsc.Context, w *watcher) error {
 	present := pc.WaitForCard(name, time.Millisecond) == nil
 	rs.publish(name, func(st *ReaderState) { st.CardPresent = present })
 	for {
+		// Bounded waits: a cancel (stop) that arrives between two waits
+		// is not seen by the next one (SCardCancel cancels only a call in
+		// progress), so each wait ends now and then to look at stopped.
+		rs.mu.Lock()
+		stopped := rs.stopped
+		rs.mu.Unlock()
+		if stopped {
+			return errStopped
+		}
 		var err error
 		if present {
-			err = pc.WaitForRemoval(name, 0)
+			err = pc.WaitForRemoval(name, watchPoll)
 		} else {
-			err = pc.WaitForCard(name, 0)
+			err = pc.WaitForCard(name, watchPoll)
 		}
 		if err != nil {
 			if errors.Is(err, pcsc.ErrTimeout) {

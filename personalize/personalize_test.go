@@ -336,13 +336,40 @@ func TestBadInput(t *testing.T) {
 		}
 	})
 	t.Run("skip invalid", func(t *testing.T) {
+		// One invalid line among three: exactly the two others are
+		// personalized, the invalid one is named, nothing is written
+		// for it.
 		os.WriteFile(f.input, []byte(lines[0]+"\n"+mk(func(m map[string]any) { m["sex"] = "X" })+"\n"+lines[2]+"\n"), 0o644)
-		b, _ := f.batch(t, false)
+		b, j := f.batch(t, false)
 		b.SkipInvalid = true
-		os.MkdirAll(filepath.Join(f.dir, "cards2"), 0o755)
-		sum, err := b.Run(ctx, &emuSource{dir: filepath.Join(f.dir, "cards2")})
-		if err != nil || sum.Invalid != 1 || sum.Done != 2 {
+		dir := filepath.Join(f.dir, "cards2")
+		os.MkdirAll(dir, 0o755)
+		sum, err := b.Run(ctx, &emuSource{dir: dir})
+		if err != nil || sum.Invalid != 1 || sum.Done != 2 || sum.Valid != 2 || sum.Failed != 0 {
 			t.Fatalf("%+v %v", sum, err)
+		}
+		if len(sum.Problems) != 1 || sum.Problems[0].Line != 2 || sum.Problems[0].Field != "sex" {
+			t.Fatalf("problems %v, want line 2 named for its sex", sum.Problems)
+		}
+		badID := r0["id_number"].(string)
+		if _, err := os.Stat(filepath.Join(dir, badID+".card")); !errors.Is(err, os.ErrNotExist) {
+			t.Fatalf("a card image was made for the invalid line: %v", err)
+		}
+		recs, err := j.Records(ctx, personalize.BatchName(f.input))
+		if err != nil {
+			t.Fatal(err)
+		}
+		done := 0
+		for _, r := range recs {
+			if r.IDNumber == badID {
+				t.Fatalf("the journal has the invalid line: %+v", r)
+			}
+			if r.State == journal.StateDone {
+				done++
+			}
+		}
+		if done != 2 {
+			t.Fatalf("%d records done in the journal, want 2", done)
 		}
 	})
 }

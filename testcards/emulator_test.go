@@ -135,20 +135,30 @@ func TestEmulatorWrongSecret(t *testing.T) {
 	}
 }
 
+// TestEmulatorResponseSizes: the emulated chip answers each READ BINARY
+// with as much as its configured limit and secure messaging allow, and a
+// terminal reads DG2 at the floor of that answer size: ceil(size/answer)
+// READ BINARY by short EF identifier, nothing more (the ATR says whether
+// extended length works, so there is no probe).
 func TestEmulatorResponseSizes(t *testing.T) {
 	c, img := genuineCard(t, false)
+	size := len(c.Files[0x0102])
 	for _, tt := range []struct {
 		max      int
 		extended bool
-	}{{223, false}, {1024, true}, {0, true}, {0, false}} {
+		answer   int // the largest plain answer under secure messaging
+	}{{223, false, 223}, {1024, true, 1024}, {0, true, 65536}, {0, false, 0xDF}} {
 		img.MaxResponse, img.ExtendedLength = tt.max, tt.extended
 		card := apdu.NewCard(testcards.NewEmulator(img, ""))
 		if _, err := chip.Open(card, c.Secret.CANOnly(), chip.OpenOptions{}); err != nil {
 			t.Fatal(err)
 		}
-		card.ResetStats()
+		before := card.Stats().APDUs
 		readAll(t, card, map[uint16][]byte{0x0102: c.Files[0x0102]})
-		t.Logf("max %d extended %v: DG2 of %d bytes in %d APDUs", tt.max, tt.extended, len(c.Files[0x0102]), card.Stats().APDUs)
+		got, floor := card.Stats().APDUs-before, (size+tt.answer-1)/tt.answer
+		if got != floor {
+			t.Errorf("max %d extended %v: DG2 of %d bytes in %d APDUs, the floor is %d", tt.max, tt.extended, size, got, floor)
+		}
 	}
 }
 

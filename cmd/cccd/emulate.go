@@ -2,8 +2,10 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
+	"net"
 	"os"
 	"os/signal"
 	"syscall"
@@ -34,9 +36,14 @@ driver (Debian package vsmartcard-vpcd), so that every PC/SC program on the
 machine — pcsc_scan, opensc-tool, cccd itself — sees a card inserted in
 "Virtual PCD 00 00" (port 35963) or "Virtual PCD 00 01" (port 35964).
 
-The card keeps its state in the image file, saved atomically after every
-change (personalization, lock). The emulator reconnects when pcscd restarts
-and stops cleanly on Ctrl-C / SIGTERM with the image saved.
+The card keeps its state in the image file, written atomically when a
+change matters (after a run of personalization commands, at lock, at
+power-off). The emulator reconnects when pcscd restarts and stops cleanly
+on Ctrl-C / SIGTERM with the image saved.
+
+One card program serves a slot at a time: emulate takes the slot's lock
+(the one the test suite takes), and refuses a slot in use (exit 3) rather
+than writing into another program's card.
 
 Create images with 'cccd testcards blank' or personalize them with
 'cccd personalize'; set faults with 'cccd testcards fault'.
@@ -54,6 +61,18 @@ Examples:
 			e, err := testcards.Open(card)
 			if err != nil {
 				return inputError(err)
+			}
+			// One card program per slot: take the slot's lock, which the
+			// test suite takes too, unless the caller holds it for us.
+			if _, port, _ := net.SplitHostPort(addr); os.Getenv(testcards.SlotLockEnv) != port {
+				release, err := testcards.TryLockSlot(addr)
+				if err != nil {
+					if errors.Is(err, testcards.ErrSlotBusy) {
+						return ioError(fmt.Errorf("%w: another 'cccd emulate' or a test run serves a card there; stop it, or use the other slot (--vpcd 127.0.0.1:35964)", err))
+					}
+					return ioError(err)
+				}
+				defer release()
 			}
 			ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 			defer stop()

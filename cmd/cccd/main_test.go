@@ -123,6 +123,8 @@ func cmdVPCDSlot(ts *testscript.TestScript, neg bool, args []string) {
 	ts.Defer(release)
 	ts.Setenv("VPCD_ADDR", slot.Addr())
 	ts.Setenv("READER", slot.Reader)
+	// The script holds the slot's lock for the emulators it starts.
+	ts.Setenv(testcards.SlotLockEnv, strconv.Itoa(slot.Port))
 }
 
 // cmdWaitCard waits (10 s at most) until pcscd sees a card in $READER.

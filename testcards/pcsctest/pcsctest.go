@@ -10,9 +10,7 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
-	"path/filepath"
 	"sync"
-	"syscall"
 	"testing"
 	"time"
 
@@ -100,18 +98,17 @@ func ensurePCSCD() error {
 // lockSlot takes a slot for this process: the first free one, waiting
 // (up to five minutes) while all are taken. The lock files live in the
 // temp dir shared by all test processes of the machine.
-func lockSlot() (Slot, *os.File, error) {
+func lockSlot() (Slot, func(), error) {
 	deadline := time.Now().Add(5 * time.Minute)
 	for {
 		for _, s := range Slots {
-			f, err := os.OpenFile(filepath.Join(os.TempDir(), fmt.Sprintf("cccd-vpcd-%d.lock", s.Port)), os.O_CREATE|os.O_RDWR, 0o666)
-			if err != nil {
+			release, err := testcards.TryLockSlot(s.Addr())
+			if err == nil {
+				return s, release, nil
+			}
+			if !errors.Is(err, testcards.ErrSlotBusy) {
 				return Slot{}, nil, err
 			}
-			if syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB) == nil {
-				return s, f, nil
-			}
-			f.Close()
 		}
 		if time.Now().After(deadline) {
 			return Slot{}, nil, errors.New("both vpcd reader slots stayed busy for 5 minutes (a test holding a card too long?)")
@@ -141,8 +138,7 @@ func Serve(applet testcards.Applet) (slot Slot, stop func(), err error) {
 		// pcscd notices the card gone on its next poll; wait for it so
 		// the next user of the slot starts from an empty reader.
 		waitPresence(slot.Reader, false, 10*time.Second)
-		syscall.Flock(int(lock.Fd()), syscall.LOCK_UN)
-		lock.Close()
+		lock()
 	}
 	if err := waitPresence(slot.Reader, true, 15*time.Second); err != nil {
 		stop()
@@ -165,8 +161,7 @@ func Acquire() (Slot, func(), error) {
 	}
 	return slot, func() {
 		waitPresence(slot.Reader, false, 10*time.Second)
-		syscall.Flock(int(lock.Fd()), syscall.LOCK_UN)
-		lock.Close()
+		lock()
 	}, nil
 }
 
