@@ -12,7 +12,7 @@ import (
 
 func init() {
 	var reader string
-	var trace, traceData, failOnError bool
+	var failOnError bool
 	cmd := &cobra.Command{
 		Use:   "apdu --reader R HEX...",
 		Short: "Send raw command APDUs to a card and print the responses",
@@ -54,9 +54,6 @@ malformed APDU, 3 when the reader or card fails.`,
 				return err
 			}
 			defer card.Close()
-			if trace || traceData {
-				card.SetTrace(apdu.TraceWriter(c.ErrOrStderr(), traceData))
-			}
 			out := c.OutOrStdout()
 			for _, cmd := range cmds {
 				r, err := card.Transmit(cmd)
@@ -76,8 +73,7 @@ malformed APDU, 3 when the reader or card fails.`,
 		},
 	}
 	cmd.Flags().StringVarP(&reader, "reader", "r", "", readerHelp)
-	cmd.Flags().BoolVar(&trace, "trace", false, "log each exchange on stderr, command data redacted")
-	cmd.Flags().BoolVar(&traceData, "trace-data", false, "log each exchange on stderr with data (may show secrets)")
+	registerTrace(cmd)
 	cmd.Flags().BoolVar(&failOnError, "fail-on-error", false, "stop with exit status 1 at the first status word other than 9000")
 	register(cmd)
 }

@@ -51,7 +51,7 @@ func openReader(c *cobra.Command, spec string) (*openedCard, error) {
 		if err != nil {
 			return nil, ioError(err)
 		}
-		return &openedCard{Card: apdu.NewCard(t), Reader: spec, ATR: atr, close: closer.Close}, nil
+		return &openedCard{Card: newCard(c, t, c.ErrOrStderr(), ""), Reader: spec, ATR: atr, close: closer.Close}, nil
 	}
 	ctx, err := pcsc.Open()
 	if err != nil {
@@ -71,7 +71,7 @@ func openReader(c *cobra.Command, spec string) (*openedCard, error) {
 		return nil, ioError(err)
 	}
 	return &openedCard{
-		Card:   apdu.NewCard(card),
+		Card:   newCard(c, card, c.ErrOrStderr(), ""),
 		Reader: name,
 		ATR:    card.ATR(),
 		close: func() error {
