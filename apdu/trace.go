@@ -212,7 +212,7 @@ func formatResponse(raw []byte, showData bool) string {
 	if err != nil {
 		return fmt.Sprintf("[%d bytes, no status word]", len(raw))
 	}
-	if showData {
+	if showData && len(r.Data) > 0 {
 		return fmt.Sprintf("%X %s", r.Data, r.SW)
 	}
 	if len(r.Data) == 0 {
