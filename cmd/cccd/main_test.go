@@ -38,6 +38,7 @@ func TestScript(t *testing.T) {
 			"vpcdslot": cmdVPCDSlot,
 			"cardvars": cmdCardVars,
 			"waitcard": cmdWaitCard,
+			"onlycard": cmdOnlyCard,
 		},
 	})
 }
@@ -147,4 +148,29 @@ func cmdCardVars(ts *testscript.TestScript, neg bool, args []string) {
 	ts.Setenv("CARD", m[0])
 	ts.Setenv("ID", id)
 	ts.Setenv("CAN", id[len(id)-6:])
+}
+
+// cmdOnlyCard takes both vpcd reader slots for the rest of the script and
+// puts the diagnostic card in one of them, so that pcscd shows exactly one
+// reader with a card whatever other test processes do; it sets $READER to
+// that reader and $EMPTY_READER to the other.
+//
+//	onlycard
+//	exec cccd apdu 00A4040C07A0000002471001   # no --reader: the one with the card
+func cmdOnlyCard(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) != 0 {
+		ts.Fatalf("usage: onlycard")
+	}
+	empty, release, err := pcsctest.Acquire()
+	if err != nil {
+		ts.Fatalf("onlycard: %v", err)
+	}
+	ts.Defer(release)
+	slot, stop, err := pcsctest.Serve(&testcards.Diag{})
+	if err != nil {
+		ts.Fatalf("onlycard: %v", err)
+	}
+	ts.Defer(stop)
+	ts.Setenv("READER", slot.Reader)
+	ts.Setenv("EMPTY_READER", empty.Reader)
 }
