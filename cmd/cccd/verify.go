@@ -497,9 +497,9 @@ func watchVerify(c *cobra.Command, spec string, fixed verify.Input, perCard bool
 		return ioError(err)
 	}
 	defer ctx.Close()
-	name, err := ctx.Resolve(spec)
+	name, err := resolveReader(c, ctx, spec, false)
 	if err != nil {
-		return usageError(c, "--reader %s: %v", spec, err)
+		return err
 	}
 	stop, cancel := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer cancel()
