@@ -121,7 +121,9 @@ Examples:
 					return usageError(c, "--ds-cert and one of --ds-key or --ds-pkcs11 are required")
 				}
 				if len(readers) == 0 {
-					return usageError(c, "--reader is required (emu:DIR for emulated cards, or a PC/SC reader)")
+					// No --reader, CCCD_READER or config: the only PC/SC
+					// reader there is (cardSource says which).
+					readers = []string{""}
 				}
 				certs, err := pki.LoadCertificates(dsCert)
 				if err != nil || len(certs) == 0 {
@@ -363,9 +365,10 @@ func cardSource(c *cobra.Command, r string, pr *stationPrinter, stop <-chan stru
 	if err != nil {
 		return nil, ioError(err)
 	}
-	name, err := ctx.Resolve(r)
+	name, err := resolveReader(c, ctx, r, false)
 	if err != nil {
-		return nil, usageError(c, "--reader %s: %v", r, err)
+		ctx.Close()
+		return nil, err
 	}
 	s := &pcscSource{ctx: ctx, reader: name, pr: pr, card: stationCard(c, pr)}
 	go func() {
