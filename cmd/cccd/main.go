@@ -57,7 +57,7 @@ func init() {
 // run executes the CLI with args and returns the process exit code. It is
 // separate from main so that tests can run the CLI in-process.
 func run(args []string) int {
-	describeOnce.Do(func() { describeDefaults(rootCmd) })
+	describeOnce.Do(func() { describeDefaults(rootCmd); registerCompletions(rootCmd) })
 	rootCmd.SetArgs(args)
 	err := rootCmd.Execute()
 	if err == nil {
