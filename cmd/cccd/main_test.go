@@ -8,6 +8,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -150,6 +151,8 @@ func cmdCardVars(ts *testscript.TestScript, neg bool, args []string) {
 	ts.Setenv("CAN", id[len(id)-6:])
 }
 
+var onlyCardMu sync.Mutex
+
 // cmdOnlyCard takes both vpcd reader slots for the rest of the script and
 // puts the diagnostic card in one of them, so that pcscd shows exactly one
 // reader with a card whatever other test processes do; it sets $READER to
@@ -161,6 +164,11 @@ func cmdOnlyCard(ts *testscript.TestScript, neg bool, args []string) {
 	if neg || len(args) != 0 {
 		ts.Fatalf("usage: onlycard")
 	}
+	// Two scripts each holding one slot and waiting for the other would
+	// wait for each other: one onlycard script at a time in this process
+	// (other users of the slots hold one at most and let it go).
+	onlyCardMu.Lock()
+	ts.Defer(onlyCardMu.Unlock) // deferred calls run last-in first-out: this one last
 	empty, release, err := pcsctest.Acquire()
 	if err != nil {
 		ts.Fatalf("onlycard: %v", err)
