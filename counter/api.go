@@ -272,7 +272,11 @@ func (s *Server) handleVerify(w http.ResponseWriter, r *http.Request) {
 		// The card's budget ends with the request.
 		opt.Timeout = time.Until(dl)
 	}
-	rep, err := verify.Inspect(apdu.NewCard(card), in, opt)
+	newCard := s.cfg.NewCard
+	if newCard == nil {
+		newCard = func(_ string, t apdu.Transport) *apdu.Card { return apdu.NewCard(t) }
+	}
+	rep, err := verify.Inspect(newCard(name, card), in, opt)
 	if err != nil {
 		info := verify.DescribeError(err)
 		noteLog(r, func(l *logRecord) { l.code = info.Code })

@@ -31,6 +31,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/cccd-vn/cccd/apdu"
 	"github.com/cccd-vn/cccd/verify"
 )
 
@@ -70,6 +71,9 @@ type Config struct {
 	// NoReaders leaves PC/SC alone (an upload-only server: verify-files
 	// needs no reader and no pcscd).
 	NoReaders bool
+	// NewCard, when set, makes the Card for a reader's transport (say a
+	// traced one, 'cccd serve --trace'); apdu.NewCard when nil.
+	NewCard func(reader string, t apdu.Transport) *apdu.Card
 }
 
 // Demo puts demo cards on a reader for 'cccd serve --demo'.

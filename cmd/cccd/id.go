@@ -16,6 +16,10 @@ import (
 type idProblem struct {
 	Field   string `json:"field"`
 	Message string `json:"message"`
+	// Kind is "malformed" (not 12 digits: an error everywhere) or
+	// "mismatch" (the structure PPP G YY disagrees: a warning in
+	// personalize and verify), the words of 'cccd qr parse'.
+	Kind string `json:"kind"`
 }
 
 // idReport is the JSON object of `cccd id check --json` (stable names).
@@ -29,6 +33,8 @@ type idReport struct {
 	Sex          string            `json:"sex,omitempty"`     // M or F
 	BirthYear    int               `json:"birth_year,omitempty"`
 	Problems     []idProblem       `json:"problems"`
+	// Verdict is "valid", "structure_mismatch" or "invalid".
+	Verdict string `json:"verdict"`
 }
 
 func newIDCmd() *cobra.Command {
@@ -58,12 +64,21 @@ With --dob and --sex the digits must also agree with the date of birth and
 sex. With --old the number is checked as an old People's Identity Card (CMND)
 number instead: 9 digits (12-digit CMND numbers are accepted too).
 
-The structure comes from a circular that expired on 1 July 2024; numbers
-already issued follow it, and this command judges them by it. Other commands
-(personalize, verify) only warn about a mismatch.
+Two kinds of finding, named as 'cccd qr parse' names them:
 
-Exit codes: 0 valid, 1 invalid (the reason is printed), 2 bad usage
-(e.g. --dob not a date, --sex not Nam/Nữ/M/F).
+  INVALID             malformed: not 12 digits (not 9 with --old). An
+                      error everywhere: personalize refuses the record,
+                      verify fails consistency.id_structure.
+  STRUCTURE MISMATCH  the digits disagree with the structure: an unknown
+                      province code, or the century/sex digit or the birth
+                      year against --dob and --sex. The structure comes
+                      from a circular that expired on 1 July 2024, so
+                      personalize and verify only warn about it; judging
+                      the structure is this command's job, so here it
+                      fails.
+
+Exit codes: 0 valid, 1 invalid or structure mismatch (the reason is
+printed), 2 bad usage (e.g. --dob not a date, --sex not Nam/Nữ/M/F).
 
 Examples:
   cccd id check 001099012345
@@ -99,8 +114,11 @@ Examples:
 			} else {
 				printIDReport(out, rep)
 			}
-			if !rep.Valid {
+			switch rep.Verdict {
+			case "invalid":
 				return failedError(errors.New("invalid ID number: " + rep.Problems[0].Message))
+			case "structure_mismatch":
+				return failedError(errors.New("ID number structure mismatch: " + rep.Problems[0].Message))
 			}
 			return nil
 		},
@@ -120,16 +138,22 @@ func checkID(number string, dob time.Time, sex citizen.Sex, old bool) idReport {
 	if old {
 		rep.Kind = "old_id"
 		if err := citizen.CheckOldID(number); err != nil {
-			rep.Problems = append(rep.Problems, idProblem{Field: "old_id_number", Message: err.Error()})
+			rep.Problems = append(rep.Problems, idProblem{Field: "old_id_number", Message: err.Error(), Kind: "malformed"})
 		}
 		rep.Valid = len(rep.Problems) == 0
+		rep.Verdict = verdictOf(rep.Problems)
 		return rep
 	}
 	id, chk := citizen.CheckID(number, dob, sex)
 	for _, p := range chk.Problems {
-		rep.Problems = append(rep.Problems, idProblem{Field: p.Field, Message: p.Error()})
+		kind := "mismatch"
+		if errors.Is(p, citizen.ErrIDFormat) {
+			kind = "malformed"
+		}
+		rep.Problems = append(rep.Problems, idProblem{Field: p.Field, Message: p.Error(), Kind: kind})
 	}
 	rep.Valid = chk.OK()
+	rep.Verdict = verdictOf(rep.Problems)
 	if id.Number == "" {
 		return rep
 	}
@@ -148,11 +172,21 @@ func checkID(number string, dob time.Time, sex citizen.Sex, old bool) idReport {
 	return rep
 }
 
-func printIDReport(w io.Writer, r idReport) {
-	verdict := "valid"
-	if !r.Valid {
-		verdict = "INVALID"
+// verdictOf: invalid when a problem is malformed, else structure_mismatch
+// when there is any, else valid.
+func verdictOf(problems []idProblem) string {
+	v := "valid"
+	for _, p := range problems {
+		if p.Kind == "malformed" {
+			return "invalid"
+		}
+		v = "structure_mismatch"
 	}
+	return v
+}
+
+func printIDReport(w io.Writer, r idReport) {
+	verdict := map[string]string{"valid": "valid", "invalid": "INVALID", "structure_mismatch": "STRUCTURE MISMATCH"}[r.Verdict]
 	if r.Kind == "old_id" {
 		fmt.Fprintf(w, "old ID number (CMND): %s\n", verdict)
 	} else {
@@ -173,6 +207,13 @@ func printIDReport(w io.Writer, r idReport) {
 		fmt.Fprintf(w, "  birth year: %d\n", r.BirthYear)
 	}
 	for _, p := range r.Problems {
-		fmt.Fprintf(w, "  problem:    %s\n", p.Message)
+		label := "problem:"
+		if p.Kind == "mismatch" {
+			label = "mismatch:"
+		}
+		fmt.Fprintf(w, "  %-11s %s\n", label, p.Message)
+	}
+	if r.Verdict == "structure_mismatch" {
+		fmt.Fprintln(w, "  note:       personalize and verify only warn about a structure mismatch (its circular expired on 1 July 2024)")
 	}
 }

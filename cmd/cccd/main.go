@@ -9,6 +9,7 @@ package main
 import (
 	"fmt"
 	"os"
+	"sync"
 
 	"github.com/spf13/cobra"
 
@@ -28,7 +29,12 @@ var rootCmd = &cobra.Command{
 ICAO Doc 9303, built first for Vietnam's chip citizen identity card (CCCD).
 
 Readers: --reader takes a PC/SC reader name, a unique substring of it, its
-index in 'cccd readers', or emu:PATH for an emulated card image.
+index in 'cccd readers', or emu:PATH for an emulated card image. Without
+it: $CCCD_READER, the config file, else the only reader there is.
+
+Station defaults: CCCD_READER, CCCD_TRUST and CCCD_JOURNAL, or the same
+keys in a config file (--config; 'cccd config --help'), stand for --reader,
+--trust and --journal when they are not given.
 
 Exit codes:
   0  success / card genuine
@@ -51,6 +57,7 @@ func init() {
 // run executes the CLI with args and returns the process exit code. It is
 // separate from main so that tests can run the CLI in-process.
 func run(args []string) int {
+	describeOnce.Do(func() { describeDefaults(rootCmd); registerCompletions(rootCmd) })
 	rootCmd.SetArgs(args)
 	err := rootCmd.Execute()
 	if err == nil {
@@ -60,5 +67,7 @@ func run(args []string) int {
 	fmt.Fprintf(os.Stderr, "cccd: %v\n", err)
 	return code
 }
+
+var describeOnce sync.Once
 
 func main() { os.Exit(run(os.Args[1:])) }

@@ -8,6 +8,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -38,6 +39,7 @@ func TestScript(t *testing.T) {
 			"vpcdslot": cmdVPCDSlot,
 			"cardvars": cmdCardVars,
 			"waitcard": cmdWaitCard,
+			"onlycard": cmdOnlyCard,
 		},
 	})
 }
@@ -149,4 +151,36 @@ func cmdCardVars(ts *testscript.TestScript, neg bool, args []string) {
 	ts.Setenv("CARD", m[0])
 	ts.Setenv("ID", id)
 	ts.Setenv("CAN", id[len(id)-6:])
+}
+
+var onlyCardMu sync.Mutex
+
+// cmdOnlyCard takes both vpcd reader slots for the rest of the script and
+// puts the diagnostic card in one of them, so that pcscd shows exactly one
+// reader with a card whatever other test processes do; it sets $READER to
+// that reader and $EMPTY_READER to the other.
+//
+//	onlycard
+//	exec cccd apdu 00A4040C07A0000002471001   # no --reader: the one with the card
+func cmdOnlyCard(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) != 0 {
+		ts.Fatalf("usage: onlycard")
+	}
+	// Two scripts each holding one slot and waiting for the other would
+	// wait for each other: one onlycard script at a time in this process
+	// (other users of the slots hold one at most and let it go).
+	onlyCardMu.Lock()
+	ts.Defer(onlyCardMu.Unlock) // deferred calls run last-in first-out: this one last
+	empty, release, err := pcsctest.Acquire()
+	if err != nil {
+		ts.Fatalf("onlycard: %v", err)
+	}
+	ts.Defer(release)
+	slot, stop, err := pcsctest.Serve(&testcards.Diag{})
+	if err != nil {
+		ts.Fatalf("onlycard: %v", err)
+	}
+	ts.Defer(stop)
+	ts.Setenv("READER", slot.Reader)
+	ts.Setenv("EMPTY_READER", empty.Reader)
 }

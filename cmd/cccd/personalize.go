@@ -84,6 +84,9 @@ operator insert a blank card for each record and remove it when done (the
 card is held exclusively while it is written). Give --reader several times
 for parallel stations; the same reader twice is refused.
 
+--trace logs every APDU on stderr, each line prefixed with its reader
+(data redacted: the records' data and keys never show unless --trace-data).
+
 Input: JSONL (one citizen record per line) or CSV with a header row of the
 same field names; see README "Input schema" or 'cccd testcards sample'.
 
@@ -118,7 +121,9 @@ Examples:
 					return usageError(c, "--ds-cert and one of --ds-key or --ds-pkcs11 are required")
 				}
 				if len(readers) == 0 {
-					return usageError(c, "--reader is required (emu:DIR for emulated cards, or a PC/SC reader)")
+					// No --reader, CCCD_READER or config: the only PC/SC
+					// reader there is (cardSource says which).
+					readers = []string{""}
 				}
 				certs, err := pki.LoadCertificates(dsCert)
 				if err != nil || len(certs) == 0 {
@@ -279,6 +284,7 @@ Examples:
 	fl.BoolVar(&allowExpired, "allow-expired", false, "personalize a card that is expired on the day it is made (a warning instead of an error)")
 	fl.BoolVar(&pss, "pss", false, "sign EF.SOD with RSA-PSS (RSA Document Signer keys)")
 	fl.BoolVar(&asJSON, "json", false, "print the summary as JSON")
+	registerTrace(cmd)
 	register(cmd)
 }
 
@@ -353,17 +359,18 @@ func cardSource(c *cobra.Command, r string, pr *stationPrinter, stop <-chan stru
 		if dir == "" {
 			return nil, usageError(c, "--reader emu:DIR needs a directory for the card images")
 		}
-		return &emuDirSource{dir: dir}, nil
+		return &emuDirSource{dir: dir, card: stationCard(c, pr)}, nil
 	}
 	ctx, err := pcsc.Open()
 	if err != nil {
 		return nil, ioError(err)
 	}
-	name, err := ctx.Resolve(r)
+	name, err := resolveReader(c, ctx, r, false)
 	if err != nil {
-		return nil, usageError(c, "--reader %s: %v", r, err)
+		ctx.Close()
+		return nil, err
 	}
-	s := &pcscSource{ctx: ctx, reader: name, pr: pr}
+	s := &pcscSource{ctx: ctx, reader: name, pr: pr, card: stationCard(c, pr)}
 	go func() {
 		// A station waiting for a card must hear the stop.
 		<-stop
@@ -372,10 +379,30 @@ func cardSource(c *cobra.Command, r string, pr *stationPrinter, stop <-chan stru
 	return s, nil
 }
 
+// stationCard makes a station's Cards, traced (--trace) through the
+// station printer, so that trace lines stay above the progress bar, each
+// prefixed with the card's reader.
+func stationCard(c *cobra.Command, pr *stationPrinter) func(apdu.Transport, string) *apdu.Card {
+	return func(t apdu.Transport, reader string) *apdu.Card {
+		return newCard(c, t, sayWriter{pr}, "["+reader+"] ")
+	}
+}
+
+// sayWriter writes whole trace blocks as station lines.
+type sayWriter struct{ pr *stationPrinter }
+
+func (w sayWriter) Write(b []byte) (int, error) {
+	w.pr.say(strings.TrimSuffix(string(b), "\n"))
+	return len(b), nil
+}
+
 // emuDirSource makes one emulated blank card per record. A card refused
 // as not blank, or spoiled, is set aside (renamed), as an operator takes
 // it off the line.
-type emuDirSource struct{ dir string }
+type emuDirSource struct {
+	dir  string
+	card func(t apdu.Transport, reader string) *apdu.Card
+}
 
 func (s *emuDirSource) Reader() string { return "emu:" + s.dir }
 
@@ -408,7 +435,7 @@ func (s *emuDirSource) Next(id string, prior *journal.Attempt) (personalize.Stat
 			}
 		}
 	}
-	return personalize.Station{Card: apdu.NewCard(e), Reader: s.Reader(), Chip: "emu:" + path, ATR: e.ATR()}, release, nil
+	return personalize.Station{Card: s.card(e, s.Reader()), Reader: s.Reader(), Chip: "emu:" + path, ATR: e.ATR()}, release, nil
 }
 
 // pcscSource asks the operator for a blank card per record, detected by
@@ -417,6 +444,7 @@ type pcscSource struct {
 	ctx    *pcsc.Context
 	reader string
 	pr     *stationPrinter
+	card   func(t apdu.Transport, reader string) *apdu.Card
 }
 
 func (s *pcscSource) Reader() string { return s.reader }
@@ -446,5 +474,5 @@ func (s *pcscSource) Next(id string, prior *journal.Attempt) (personalize.Statio
 		}
 		return s.ctx.WaitForRemoval(s.reader, 0)
 	}
-	return personalize.Station{Card: apdu.NewCard(card), Reader: s.reader, ATR: card.ATR()}, release, nil
+	return personalize.Station{Card: s.card(card, s.reader), Reader: s.reader, ATR: card.ATR()}, release, nil
 }

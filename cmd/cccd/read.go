@@ -24,6 +24,7 @@ plus card.json (how the chip was opened, the files, the traffic). A chip
 with DG15 is also asked to sign a fresh challenge: AA.challenge.bin and
 AA.signature.bin let 'cccd verify --files DIR' check its key later. Nothing
 is checked here: use 'cccd verify' for a verdict, live or on the dump.
+--trace logs the APDUs on stderr (data redacted unless --trace-data).
 
 ` + secretHelp + `
 
@@ -79,5 +80,6 @@ Examples:
 	cmd.Flags().StringVar(&out, "out", "", "directory for the files and card.json")
 	cmd.Flags().BoolVar(&noPACE, "no-pace", false, "open with BAC even if the chip offers PACE")
 	sf.register(cmd)
+	registerTrace(cmd)
 	register(cmd)
 }

@@ -17,6 +17,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/cccd-vn/cccd/apdu"
 	"github.com/cccd-vn/cccd/counter"
 	"github.com/cccd-vn/cccd/testcards"
 	"github.com/cccd-vn/cccd/verify"
@@ -53,7 +54,9 @@ The API (described at /api/v1/openapi.json):
 Safety: --listen on an address other than loopback needs --token-file
 (clients send "Authorization: Bearer TOKEN"); request bodies are limited
 (--max-body for uploads); every request has a deadline (--request-timeout);
-the log has one line per request without personal data.
+the log has one line per request without personal data. --trace adds
+each card's APDUs, prefixed with the reader (data redacted unless
+--trace-data, which puts secrets and personal data in the log).
 
 --demo DIR serves the demo of 'make demo' (DIR/trust, DIR/cards/*.card,
 DIR/forged.card, QR payloads in DIR/qr): the page gets a panel that puts a
@@ -114,6 +117,12 @@ Examples:
 			if demo != nil {
 				cfg.Demo = demo
 			}
+			if on, _ := tracing(c); on {
+				errw := c.ErrOrStderr()
+				cfg.NewCard = func(reader string, t apdu.Transport) *apdu.Card {
+					return newCard(c, t, errw, "["+reader+"] ")
+				}
+			}
 			srv, err := counter.New(cfg)
 			if err != nil {
 				return usageError(c, "%v", err)
@@ -144,6 +153,7 @@ Examples:
 	f.BoolVar(&noReaders, "no-readers", false, "upload-only: no PC/SC, /api/v1/verify-files only")
 	f.StringVar(&demoDir, "demo", "", "serve the demo directory of 'make demo' with a panel of demo cards")
 	f.StringVar(&demoVPCD, "demo-vpcd", testcards.DefaultVPCDAddr, "vpcd address of the demo reader")
+	registerTrace(cmd)
 	register(cmd)
 }
 

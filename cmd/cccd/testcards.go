@@ -221,13 +221,24 @@ EF.SOD, so verification must fail on dgN.hash.`,
 		Short: "Make the card a clone: same data, different chip keys",
 		Long: `Replace the card's Active Authentication and Chip Authentication private
 keys with fresh ones, as a clone of a genuine card's data onto another chip
-would have: passive authentication still passes, chip authentication (or
-active authentication) must fail.`,
+would have: passive authentication still passes, chip authentication
+(clone.chip_authentication, with DG14) and active authentication
+(clone.active_authentication, with DG15) must fail.`,
 		Args: cobra.NoArgs,
 		RunE: func(c *cobra.Command, _ []string) error {
 			img, err := loadCardImage(c, cCard)
 			if err != nil {
 				return err
+			}
+			// What a verifier will see fail, in the order it checks:
+			// chip authentication (DG14) comes first, then active
+			// authentication (DG15).
+			var keys, checks []string
+			if img.CA != nil {
+				k, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+				img.SetCAKey(k)
+				keys = append(keys, "chip authentication key no longer matches DG14")
+				checks = append(checks, "clone.chip_authentication")
 			}
 			switch {
 			case img.AARSA != nil:
@@ -236,17 +247,18 @@ active authentication) must fail.`,
 			case img.AAEC != nil:
 				k, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
 				img.SetAAKey(k)
-			case img.CA == nil:
-				return inputError(fmt.Errorf("%s has no Active or Chip Authentication key to replace", cCard))
 			}
-			if img.CA != nil {
-				k, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-				img.SetCAKey(k)
+			if img.AARSA != nil || img.AAEC != nil {
+				keys = append(keys, "active authentication key no longer matches DG15")
+				checks = append(checks, "clone.active_authentication")
+			}
+			if len(keys) == 0 {
+				return inputError(fmt.Errorf("%s has no Active or Chip Authentication key to replace", cCard))
 			}
 			if err := img.Save(cCard); err != nil {
 				return ioError(err)
 			}
-			fmt.Fprintf(c.OutOrStdout(), "%s is now a clone: its AA key no longer matches DG15\n", cCard)
+			fmt.Fprintf(c.OutOrStdout(), "%s is now a clone: its %s; verify fails %s\n", cCard, strings.Join(keys, ", its "), strings.Join(checks, " and "))
 			return nil
 		},
 	}

@@ -90,6 +90,10 @@ card is opened with that one secret.
 The verdict and labels are Vietnamese or English (--lang, default from
 LANG); on a terminal the verdict is coloured (NO_COLOR turns it off).
 
+--trace logs the card conversation on stderr, each APDU with its time;
+inside secure messaging the plain command and response beside the
+protected sizes. Data is redacted (safe for a ticket) unless --trace-data.
+
 Examples:
   cccd verify --reader 0 --can 123456 --trust trust/
   cccd verify --reader emu:card.json --mrz "$(cat mrz.txt)" --trust trust/ --json
@@ -161,6 +165,7 @@ Examples:
 	cmd.Flags().BoolVar(&requireCRL, "require-crl", false, "fail when no current CRL of the CSCA is in the trust store (default: a warning, revocation unknown)")
 	cmd.Flags().DurationVar(&timeout, "timeout", verify.DefaultTimeout, "time budget per card: a card still not read by then concludes nothing (exit 3)")
 	sf.register(cmd)
+	registerTrace(cmd)
 	register(cmd)
 }
 
@@ -492,9 +497,9 @@ func watchVerify(c *cobra.Command, spec string, fixed verify.Input, perCard bool
 		return ioError(err)
 	}
 	defer ctx.Close()
-	name, err := ctx.Resolve(spec)
+	name, err := resolveReader(c, ctx, spec, false)
 	if err != nil {
-		return usageError(c, "--reader %s: %v", spec, err)
+		return err
 	}
 	stop, cancel := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer cancel()
