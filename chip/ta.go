@@ -171,7 +171,10 @@ func sendChain(card *apdu.Card, t *cvc.Terminal, chain []*cvc.Certificate, now t
 				return err
 			}
 			reason := fmt.Sprintf("the chip does not know the key %s that certifies %s", c.CAR, c.CHR)
-			if i == 0 {
+			switch {
+			case se.SW != apdu.SWReferencedDataNotFound:
+				reason = "the chip refuses terminal authentication (no chip authentication in this session, or no EAC)"
+			case i == 0:
 				reason = fmt.Sprintf("the chip does not trust the CVCA %s: it was personalized with another CVCA (this terminal's chain is not for this card)", c.CAR)
 			}
 			return &TAError{Step: "MSE:Set DST", CHR: c.CHR.String(), SW: se.SW, Reason: reason}

@@ -313,7 +313,7 @@ func TestTerminalAuthenticationRefused(t *testing.T) {
 					t.Fatal(err)
 				}
 				_, err = chip.TerminalAuthenticate(card, terminalOf(ch), res.IDPICC, bytes.Repeat([]byte{4}, 65), chip.TAOptions{})
-				wantTA(t, err, "MSE:Set DST", apdu.SWConditionsNotSatisfied, "")
+				wantTA(t, err, "MSE:Set DST", apdu.SWConditionsNotSatisfied, "refuses terminal authentication")
 			})
 			t.Run("a chip without trust point", func(t *testing.T) {
 				c := newEACCard(t, nil)
