@@ -18,8 +18,13 @@ import (
 //
 // Status words (ISO/IEC 7816-4 §5.6): 6A88 a key MSE:Set DST or MSE:Set AT
 // names that the chip does not hold; 6A80 a certificate that does not
-// parse; 6300 a certificate or signature that does not verify; 6985 a
-// command out of order (no key selected, no challenge).
+// parse; 6984 (reference data not usable) a certificate whose signature,
+// role or dates do not hold, as the PersoSim simulator answers; 6300
+// (authentication failed) a terminal signature that does not verify; 6985
+// a command out of order (no key selected, no challenge).
+
+// swRefDataNotUsable is 6984, reference data not usable (ISO/IEC 7816-4).
+const swRefDataNotUsable apdu.SW = 0x6984
 
 // MaxTrustPoints is how many CVCA certificates the chip keeps (the two
 // slots of the JMRTD applet's PUT DATA 64).
@@ -135,7 +140,7 @@ func (t *TAChip) VerifyCertificate(cmd apdu.Command) apdu.Response {
 		if errors.Is(err, cvc.ErrUnknownCAR) {
 			return apdu.Response{SW: apdu.SWReferencedDataNotFound}
 		}
-		return apdu.Response{SW: 0x6300}
+		return apdu.Response{SW: swRefDataNotUsable}
 	}
 	// TR-03110 part 3 §2.5: the current date and the trust point are
 	// updated as soon as a certificate is accepted.
@@ -153,7 +158,7 @@ func (t *TAChip) VerifyCertificate(cmd apdu.Command) apdu.Response {
 		res, err := t.v.Result(cvc.ValidateOptions{})
 		if err != nil {
 			t.v = nil
-			return apdu.Response{SW: 0x6300}
+			return apdu.Response{SW: swRefDataNotUsable}
 		}
 		t.result = res
 	}

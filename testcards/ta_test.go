@@ -204,7 +204,7 @@ func TestTerminalAuthenticationRefused(t *testing.T) {
 				// Same names, other keys: the chip trusts ch's CVCA, whose
 				// key does not verify other's DV.
 				_, _, err = ta(t, newEACCard(t, ch), terminalOf(other))
-				wantTA(t, err, "PSO:Verify Certificate", 0x6300, "trusts another CVCA key named VNCVCA00001")
+				wantTA(t, err, "PSO:Verify Certificate", 0x6984, "trusts another CVCA key named VNCVCA00001")
 				// Another country's CVCA: the chip does not know the key.
 				de, err := cvc.NewTestChain(curve, "DE", time.Now())
 				if err != nil {
@@ -216,7 +216,7 @@ func TestTerminalAuthenticationRefused(t *testing.T) {
 			t.Run("expired IS", func(t *testing.T) {
 				expired := newChain(t, curve, cvc.WithExpiredIS())
 				_, _, err := ta(t, newEACCard(t, expired), terminalOf(expired))
-				wantTA(t, err, "PSO:Verify Certificate", 0x6300, "inspection system certificate VNIS00001 expired on")
+				wantTA(t, err, "PSO:Verify Certificate", 0x6984, "inspection system certificate VNIS00001 expired on")
 			})
 			t.Run("CHAT without DG3", func(t *testing.T) {
 				dg4only := newChain(t, curve, cvc.WithoutDG3())
@@ -240,7 +240,7 @@ func TestTerminalAuthenticationRefused(t *testing.T) {
 				term := terminalOf(ch)
 				term.DV = &bad
 				_, _, err := ta(t, newEACCard(t, ch), term)
-				wantTA(t, err, "PSO:Verify Certificate", 0x6300, "refuses the DV (official domestic) certificate VNDV00001")
+				wantTA(t, err, "PSO:Verify Certificate", 0x6984, "refuses the DV (official domestic) certificate VNDV00001")
 			})
 			t.Run("IS key not the certificate's", func(t *testing.T) {
 				term := terminalOf(ch)
