@@ -105,14 +105,14 @@ func TestFingerprintValidation(t *testing.T) {
 		fps  []citizen.Fingerprint
 		want string
 	}{
-		{[]citizen.Fingerprint{{"right_index", "ok.png"}, {"left_index", "ok.png"}}, ""},
-		{[]citizen.Fingerprint{{"right_toe", "ok.png"}}, "[0].finger"},
-		{[]citizen.Fingerprint{{"right_index", "ok.png"}, {"Right Index", "ok.png"}}, "given twice"},
-		{[]citizen.Fingerprint{{"left_index", ""}}, "[0].image: missing"},
-		{[]citizen.Fingerprint{{"left_index", "none.png"}}, "does not exist"},
-		{[]citizen.Fingerprint{{"left_index", "face.jpg"}}, "neither PNG nor JPEG 2000"},
-		{[]citizen.Fingerprint{{"left_index", "big.png"}}, "at most 100 KB"},
-		{[]citizen.Fingerprint{{"left_index", "."}}, "not a regular file"},
+		{[]citizen.Fingerprint{{Finger: "right_index", Image: "ok.png"}, {Finger: "left_index", Image: "ok.png"}}, ""},
+		{[]citizen.Fingerprint{{Finger: "right_toe", Image: "ok.png"}}, "[0].finger"},
+		{[]citizen.Fingerprint{{Finger: "right_index", Image: "ok.png"}, {Finger: "Right Index", Image: "ok.png"}}, "given twice"},
+		{[]citizen.Fingerprint{{Finger: "left_index", Image: ""}}, "[0].image: missing"},
+		{[]citizen.Fingerprint{{Finger: "left_index", Image: "none.png"}}, "does not exist"},
+		{[]citizen.Fingerprint{{Finger: "left_index", Image: "face.jpg"}}, "neither PNG nor JPEG 2000"},
+		{[]citizen.Fingerprint{{Finger: "left_index", Image: "big.png"}}, "at most 100 KB"},
+		{[]citizen.Fingerprint{{Finger: "left_index", Image: "."}}, "not a regular file"},
 	} {
 		err := v.CheckFingerprints(tt.fps)
 		if (err == nil) != (tt.want == "") || err != nil && !strings.Contains(err.Error(), tt.want) {
