@@ -143,8 +143,11 @@ Examples:
 					return err
 				}
 				defer closeTerm()
-				if term != nil && (filesDir != "" || watch) {
-					return usageError(c, "--terminal reads a card's DG3: not with --files or --watch")
+				if term != nil && filesDir != "" {
+					return usageError(c, "--terminal reads a card's DG3: not with --files (a dump's DG3.bin is checked as it is)")
+				}
+				if tf.fpOut != "" && watch {
+					return usageError(c, "--fingerprints-out saves one card's fingerprints: not with --watch")
 				}
 				opt := verify.Options{Trust: ts, NoPACE: noPACE, RequireCRL: requireCRL, Timeout: timeout, Terminal: term}
 				if filesDir != "" {
