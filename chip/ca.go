@@ -111,17 +111,25 @@ func ChipAuthenticate(card *apdu.Card, p CAParams, rnd io.Reader) error {
 // new session keys with the SSC at zero. Nothing is proven until the chip
 // answers a command under them; ChipAuthenticate does that.
 func StartChipAuthentication(card *apdu.Card, p CAParams, rnd io.Reader) error {
+	_, err := StartChipAuthenticationKey(card, p, rnd)
+	return err
+}
+
+// StartChipAuthenticationKey is StartChipAuthentication returning the
+// terminal's ephemeral public key (uncompressed point), which Terminal
+// Authentication signs after it (ICAO 9303-11 §7.1.2).
+func StartChipAuthenticationKey(card *apdu.Card, p CAParams, rnd io.Reader) ([]byte, error) {
 	cipher, err := caCipher(p.Protocol)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	if !card.Secured() {
-		return errors.New("chip authentication needs secure messaging (after BAC or PACE)")
+		return nil, errors.New("chip authentication needs secure messaging (after BAC or PACE)")
 	}
 	g := &ecGroup{curve: p.Key.Curve, gx: p.Key.Curve.Params().Gx, gy: p.Key.Curve.Params().Gy}
 	priv, pub, err := g.newKey(rnd)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	var keyRef []byte
 	if p.KeyID != nil {
@@ -130,28 +138,28 @@ func StartChipAuthentication(card *apdu.Card, p CAParams, rnd io.Reader) error {
 	if cipher == Cipher3DES {
 		// MSE:Set KAT carries the ephemeral key itself (§6.2.4.1).
 		if _, err := card.Send(apdu.Command{INS: 0x22, P1: 0x41, P2: 0xA6, Data: append(apdu.EncodeTLV(0x91, pub), keyRef...)}); err != nil {
-			return fmt.Errorf("chip authentication: %w", err)
+			return nil, fmt.Errorf("chip authentication: %w", err)
 		}
 	} else {
 		oidDER, _ := asn1.Marshal(p.Protocol)
 		if _, err := card.Send(apdu.Command{INS: 0x22, P1: 0x41, P2: 0xA4, Data: append(apdu.EncodeTLV(0x80, oidDER[2:]), keyRef...)}); err != nil {
-			return fmt.Errorf("chip authentication: %w", err)
+			return nil, fmt.Errorf("chip authentication: %w", err)
 		}
 		if _, err := card.Send(apdu.Command{INS: 0x86, Data: dynamicAuthData(0x80, pub), Ne: apdu.MaxShortLe}); err != nil {
-			return fmt.Errorf("chip authentication: %w", err)
+			return nil, fmt.Errorf("chip authentication: %w", err)
 		}
 	}
 	shared, err := g.agree(priv, ecPoint(p.Key))
 	if err != nil {
-		return fmt.Errorf("chip authentication: %w", err)
+		return nil, fmt.Errorf("chip authentication: %w", err)
 	}
 	ksEnc, ksMac := sessionKeys(cipher, g.secret(shared))
 	sm, err := apdu.NewSecureMessaging(card.Raw(), map[bool]apdu.SMCipher{true: apdu.SM3DES, false: apdu.SMAES}[cipher == Cipher3DES], ksEnc, ksMac, make([]byte, blockSizeOf(cipher)))
 	if err != nil {
-		return err
+		return nil, err
 	}
 	card.SetChannel(sm)
-	return nil
+	return pub, nil
 }
 
 // CheckCASupported reports whether this terminal can run the Chip

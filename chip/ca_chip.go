@@ -16,6 +16,10 @@ type CAChip struct {
 	Key      *ecdsa.PrivateKey
 	Protocol asn1.ObjectIdentifier
 	pending  bool
+	// TerminalKey is the terminal's ephemeral public key of the last
+	// successful key agreement: Terminal Authentication's signature
+	// covers it (ICAO 9303-11 §7.1.2).
+	TerminalKey []byte
 }
 
 // SetAT answers MSE:Set AT for CA (00 22 41 A4) — or MSE:Set KAT (41 A6),
@@ -86,5 +90,6 @@ func (c *CAChip) agree(cipher KeyCipher, eph []byte) (apdu.Response, *apdu.Secur
 	if err != nil {
 		return apdu.Response{SW: apdu.SWNoPreciseDiagnosis}, nil
 	}
+	c.TerminalKey = append([]byte(nil), eph...)
 	return apdu.Response{SW: apdu.SWSuccess}, sm
 }

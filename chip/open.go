@@ -7,6 +7,7 @@ import (
 	"io"
 
 	"github.com/cccd-vn/cccd/apdu"
+	"github.com/cccd-vn/cccd/cvc"
 	"github.com/cccd-vn/cccd/lds"
 )
 
@@ -33,6 +34,10 @@ type OpenResult struct {
 	Fallback      string          // why PACE was not used, when BAC was
 	CardAccess    *lds.CardAccess // nil when the chip has none
 	CardAccessRaw []byte
+	// IDPICC identifies the chip in Terminal Authentication (ICAO 9303-11
+	// §7.1.2): after PACE the compressed ephemeral PACE key of the chip,
+	// after BAC the document number with its check digit.
+	IDPICC []byte
 }
 
 // Open runs access control on card and selects the eMRTD application, so
@@ -92,6 +97,7 @@ func Open(card *apdu.Card, sec lds.Secret, opt OpenOptions) (*OpenResult, error)
 		return nil, err
 	}
 	res.Method, res.Password = "BAC", PasswordMRZ
+	res.IDPICC, _ = cvc.IDPICCFromDocumentNumber(sec.PaddedDocumentNumber())
 	return res, nil
 }
 
@@ -119,9 +125,11 @@ func (res *OpenResult) tryPACE(card *apdu.Card, sec lds.Secret, rnd io.Reader) e
 			continue
 		}
 		res.PACE = &params
-		if err := DoPACE(card, pw, params, rnd); err != nil {
+		id, err := doPACE(card, pw, params, rnd)
+		if err != nil {
 			return err
 		}
+		res.IDPICC = id
 		res.Method, res.Password = "PACE", pw.Ref
 		return nil
 	}

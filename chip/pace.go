@@ -169,13 +169,20 @@ func isPasswordRefusal(err error) bool {
 // terminal's ephemeral private keys (mapping, then key agreement). A wrong
 // password gives an error wrapping ErrAccessDenied.
 func DoPACE(card *apdu.Card, pw Password, params PACEParams, rnd io.Reader) error {
+	_, err := doPACE(card, pw, params, rnd)
+	return err
+}
+
+// doPACE is DoPACE returning ID_PICC for Terminal Authentication: the
+// compressed ephemeral key agreement key of the chip (ICAO 9303-11 §7.1.2).
+func doPACE(card *apdu.Card, pw Password, params PACEParams, rnd io.Reader) ([]byte, error) {
 	suite, err := ParsePACEProtocol(params.Protocol)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	group, err := paceGroupFor(params.ParameterID)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	card.SetChannel(nil)
 	fail := func(step string, err error) error {
@@ -192,94 +199,94 @@ func DoPACE(card *apdu.Card, pw Password, params PACEParams, rnd io.Reader) erro
 		mse = append(mse, 0x84, 0x01, byte(params.ParameterID))
 	}
 	if _, err := card.Send(apdu.Command{INS: 0x22, P1: 0xC1, P2: 0xA4, Data: mse}); err != nil {
-		return fail("MSE:Set AT", err)
+		return nil, fail("MSE:Set AT", err)
 	}
 
 	// Step 1: the chip's nonce, encrypted with K_π.
 	resp, err := card.Send(paceStep(true, dynamicAuthData(0, nil)))
 	if err != nil {
-		return fail("step 1 (nonce)", err)
+		return nil, fail("step 1 (nonce)", err)
 	}
 	z, err := parseDynamicAuthData(resp, 0x80)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	sBytes, err := paceNonceCrypt(suite.Cipher, pw.piKey(suite.Cipher), z, true)
 	if err != nil {
-		return fmt.Errorf("PACE: %w: encrypted nonce: %v", ErrAuthentication, err)
+		return nil, fmt.Errorf("PACE: %w: encrypted nonce: %v", ErrAuthentication, err)
 	}
 	s := new(big.Int).SetBytes(sBytes)
 
 	// Step 2: Generic Mapping, G' = s·G + H.
 	mapPriv, mapPub, err := group.newKey(rnd)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	resp, err = card.Send(paceStep(true, dynamicAuthData(0x81, mapPub)))
 	if err != nil {
-		return fail("step 2 (mapping)", err)
+		return nil, fail("step 2 (mapping)", err)
 	}
 	chipMapPub, err := parseDynamicAuthData(resp, 0x82)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	if bytes.Equal(chipMapPub, mapPub) {
-		return fmt.Errorf("PACE: %w: the chip echoed the mapping key", ErrAuthentication)
+		return nil, fmt.Errorf("PACE: %w: the chip echoed the mapping key", ErrAuthentication)
 	}
 	h, err := group.agree(mapPriv, chipMapPub)
 	if err != nil {
-		return fmt.Errorf("PACE: %w: chip mapping key: %v", ErrAuthentication, err)
+		return nil, fmt.Errorf("PACE: %w: chip mapping key: %v", ErrAuthentication, err)
 	}
 	mapped, err := group.mapped(s, h)
 	if err != nil {
-		return fmt.Errorf("PACE: %w: %v", ErrAuthentication, err)
+		return nil, fmt.Errorf("PACE: %w: %v", ErrAuthentication, err)
 	}
 
 	// Step 3: key agreement on the mapped generator.
 	kaPriv, kaPub, err := mapped.newKey(rnd)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	resp, err = card.Send(paceStep(true, dynamicAuthData(0x83, kaPub)))
 	if err != nil {
-		return fail("step 3 (key agreement)", err)
+		return nil, fail("step 3 (key agreement)", err)
 	}
 	chipKAPub, err := parseDynamicAuthData(resp, 0x84)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	if bytes.Equal(chipKAPub, kaPub) {
-		return fmt.Errorf("PACE: %w: the chip echoed the key agreement key", ErrAuthentication)
+		return nil, fmt.Errorf("PACE: %w: the chip echoed the key agreement key", ErrAuthentication)
 	}
 	agreed, err := mapped.agree(kaPriv, chipKAPub)
 	if err != nil {
-		return fmt.Errorf("PACE: %w: chip key agreement key: %v", ErrAuthentication, err)
+		return nil, fmt.Errorf("PACE: %w: chip key agreement key: %v", ErrAuthentication, err)
 	}
 	ksEnc, ksMac := sessionKeys(suite.Cipher, mapped.secret(agreed))
 
 	// Step 4: mutual authentication tokens over each other's key.
 	tIFD, err := paceToken(suite.Cipher, ksMac, params.Protocol, mapped.publicTag(), chipKAPub)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	resp, err = card.Send(paceStep(false, dynamicAuthData(0x85, tIFD)))
 	if err != nil {
-		return fail("step 4 (tokens)", err)
+		return nil, fail("step 4 (tokens)", err)
 	}
 	tIC, err := parseDynamicAuthData(resp, 0x86)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	want, _ := paceToken(suite.Cipher, ksMac, params.Protocol, mapped.publicTag(), kaPub)
 	if subtle.ConstantTimeCompare(tIC, want) != 1 {
-		return fmt.Errorf("PACE: %w: the chip's authentication token does not verify", ErrAuthentication)
+		return nil, fmt.Errorf("PACE: %w: the chip's authentication token does not verify", ErrAuthentication)
 	}
 	sm, err := apdu.NewSecureMessaging(card.Raw(), suite.smCipher(), ksEnc, ksMac, make([]byte, blockSizeOf(suite.Cipher)))
 	if err != nil {
-		return err
+		return nil, err
 	}
 	card.SetChannel(sm)
-	return nil
+	return compressKey(mapped, chipKAPub), nil
 }
 
 // paceStep builds one GENERAL AUTHENTICATE command: CLA 10 (command

@@ -35,6 +35,17 @@ type Record struct {
 	// holder (2024 card, Circular 16/2024/TT-BCA), 12 digits each,
 	// separated by commas; the QR of the 2024 card lists them.
 	CancelledIDNumbers string `json:"cancelled_id_numbers,omitempty"`
+	// Fingerprints are the holder's finger images for DG3 (personalization),
+	// each a PNG or JPEG 2000 file relative to the input file. JSON only:
+	// a CSV file has no column for them.
+	Fingerprints []Fingerprint `json:"fingerprints,omitempty"`
+}
+
+// Fingerprint is one finger image of a record: the finger ("right_index",
+// "left_thumb", …) and the image file.
+type Fingerprint struct {
+	Finger string `json:"finger"`
+	Image  string `json:"image"`
 }
 
 // Validate checks a record. Errors are what makes the record unusable

@@ -322,3 +322,50 @@ func TestValidateChainLink(t *testing.T) {
 		wantChainError(t, err, 0, ErrExpired) // the link key expired on day +10: it is index 0, the failing trust point
 	})
 }
+
+// The Validator takes the chain one certificate at a time, as a chip does
+// over PSO:Verify Certificate: Next names the key MSE:Set DST must select,
+// and a refused certificate changes nothing.
+func TestValidatorIncremental(t *testing.T) {
+	forCurves(t, func(t *testing.T, curve elliptic.Curve) {
+		ch := mustChain(t, curve, "VN")
+		other := mustChain(t, curve, "VN")
+		v, err := NewValidator(ch.CVCA, testNow.AddDate(0, 0, -100))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if v.Next() != ch.CVCA.CHR || v.Terminal() != nil {
+			t.Fatalf("next %s", v.Next())
+		}
+		// The IS before its DV: refused, nothing moves.
+		wantChainError(t, v.Add(ch.IS), 0, ErrUnknownCAR)
+		// A DV of another CVCA with the same name: the signature fails.
+		wantChainError(t, v.Add(other.DV), 0, ErrBadSignature)
+		if v.Next() != ch.CVCA.CHR || !v.CurrentDate().Equal(Day(testNow.AddDate(0, 0, -100))) {
+			t.Fatalf("state moved after a refusal: next %s, date %s", v.Next(), v.CurrentDate())
+		}
+		if _, err := v.Result(ValidateOptions{}); !errors.Is(err, ErrEmptyChain) {
+			t.Fatalf("result before any certificate: %v", err)
+		}
+		if err := v.Add(ch.DV); err != nil {
+			t.Fatal(err)
+		}
+		if v.Next() != ch.DV.CHR || !v.CurrentDate().Equal(Day(testNow)) {
+			t.Fatalf("after the DV: next %s, date %s", v.Next(), v.CurrentDate())
+		}
+		if _, err := v.Result(ValidateOptions{}); !errors.Is(err, ErrWrongRole) {
+			t.Fatalf("result without a terminal certificate: %v", err)
+		}
+		if err := v.Add(ch.IS); err != nil {
+			t.Fatal(err)
+		}
+		if v.Next() != "" || v.Terminal() != ch.IS || v.TrustPoint() != ch.CVCA {
+			t.Fatalf("after the IS: next %q", v.Next())
+		}
+		wantChainError(t, v.Add(ch.IS), 2, ErrWrongRole)
+		res, err := v.Result(ValidateOptions{Require: ReadDG3})
+		if err != nil || res.Rights != ReadDG3|ReadDG4 {
+			t.Fatalf("%v %v", res, err)
+		}
+	})
+}

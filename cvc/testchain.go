@@ -114,16 +114,19 @@ func (c *Chain) Certificates() []*Certificate { return []*Certificate{c.DV, c.IS
 
 // File names of a terminal directory.
 const (
-	FileCVCA  = "cvca.cvcert"
-	FileDV    = "dv.cvcert"
-	FileIS    = "is.cvcert"
-	FileISKey = "is.key"
+	FileCVCA    = "cvca.cvcert"
+	FileDV      = "dv.cvcert"
+	FileIS      = "is.cvcert"
+	FileISKey   = "is.key"
+	FileCVCAKey = "cvca.key"
+	FileDVKey   = "dv.key"
 )
 
-// WriteDir writes the chain for a terminal into dir (created if needed):
-// cvca.cvcert, dv.cvcert and is.cvcert as DER, and is.key, the
-// inspection system's private key, as PKCS #8 PEM readable by the owner
-// only (mode 0600).
+// WriteDir writes the chain into dir (created if needed): cvca.cvcert,
+// dv.cvcert and is.cvcert as DER; is.key, the inspection system's private
+// key, and cvca.key and dv.key, to issue more certificates, as PKCS #8 PEM
+// readable by the owner only (mode 0600). A terminal needs the three
+// certificates and is.key; a factory the CVCA certificate alone.
 func (c *Chain) WriteDir(dir string) error {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return err
@@ -133,11 +136,19 @@ func (c *Chain) WriteDir(dir string) error {
 			return err
 		}
 	}
-	der, err := pki.MarshalPrivateKey(c.ISKey)
+	for name, key := range map[string]crypto.Signer{FileISKey: c.ISKey, FileCVCAKey: c.CVCAKey, FileDVKey: c.DVKey} {
+		if err := writeKey(filepath.Join(dir, name), key); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func writeKey(path string, key crypto.Signer) error {
+	der, err := pki.MarshalPrivateKey(key)
 	if err != nil {
 		return err
 	}
-	path := filepath.Join(dir, FileISKey)
 	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o600)
 	if err != nil {
 		return err
@@ -167,6 +178,23 @@ func (t *Terminal) Certificates() []*Certificate { return []*Certificate{t.DV, t
 // readable by group or others (pki.LoadSigner) and must hold the key of
 // is.cvcert.
 func LoadTerminal(dir string) (*Terminal, error) {
+	t, err := LoadTerminalCertificates(dir)
+	if err != nil {
+		return nil, err
+	}
+	key, err := pki.LoadSigner(filepath.Join(dir, FileISKey))
+	if err != nil {
+		return nil, err
+	}
+	if err := t.SetKey(key); err != nil {
+		return nil, fmt.Errorf("%s: %w", FileISKey, err)
+	}
+	return t, nil
+}
+
+// LoadTerminalCertificates reads the three certificates of a terminal
+// directory, for a key held elsewhere (an HSM: SetKey).
+func LoadTerminalCertificates(dir string) (*Terminal, error) {
 	var t Terminal
 	for _, f := range []struct {
 		name string
@@ -180,17 +208,19 @@ func LoadTerminal(dir string) (*Terminal, error) {
 			return nil, fmt.Errorf("%s: %w", f.name, err)
 		}
 	}
-	key, err := pki.LoadSigner(filepath.Join(dir, FileISKey))
-	if err != nil {
-		return nil, err
-	}
+	return &t, nil
+}
+
+// SetKey gives the terminal its private key, which must be the key of
+// the IS certificate.
+func (t *Terminal) SetKey(key crypto.Signer) error {
 	pk, err := NewPublicKey(t.IS.PublicKey.Algorithm, key.Public(), false)
 	if err != nil {
-		return nil, fmt.Errorf("%s: %w", FileISKey, err)
+		return err
 	}
 	if !bytes.Equal(pk.Point, t.IS.PublicKey.Point) || !bytes.Equal(pk.Modulus, t.IS.PublicKey.Modulus) {
-		return nil, fmt.Errorf("cvc: %s does not hold the key of %s (%s)", FileISKey, FileIS, t.IS.CHR)
+		return fmt.Errorf("cvc: it does not hold the key of %s (%s)", FileIS, t.IS.CHR)
 	}
 	t.Key = key
-	return &t, nil
+	return nil
 }

@@ -55,9 +55,25 @@ func TestWriteDirLoadTerminal(t *testing.T) {
 		if err := ch.WriteDir(dir); err != nil {
 			t.Fatal(err)
 		}
-		st, err := os.Stat(filepath.Join(dir, FileISKey))
-		if err != nil || st.Mode().Perm() != 0o600 {
-			t.Fatalf("key file mode %v, %v", st.Mode(), err)
+		for _, k := range []string{FileISKey, FileDVKey, FileCVCAKey} {
+			st, err := os.Stat(filepath.Join(dir, k))
+			if err != nil || st.Mode().Perm() != 0o600 {
+				t.Fatalf("%s: mode %v, %v", k, st.Mode(), err)
+			}
+		}
+		if k, err := pki.LoadSigner(filepath.Join(dir, FileCVCAKey)); err != nil || !k.Public().(*ecdsa.PublicKey).Equal(ch.CVCAKey.Public()) {
+			t.Fatalf("cvca.key: %v", err)
+		}
+		// The certificates alone, for a key in an HSM.
+		certs, err := LoadTerminalCertificates(dir)
+		if err != nil || certs.Key != nil {
+			t.Fatal(err)
+		}
+		if err := certs.SetKey(ch.DVKey); err == nil {
+			t.Fatal("the DV key taken for the IS's")
+		}
+		if err := certs.SetKey(ch.ISKey); err != nil {
+			t.Fatal(err)
 		}
 		term, err := LoadTerminal(dir)
 		if err != nil {

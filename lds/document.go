@@ -37,6 +37,10 @@ type DocumentSpec struct {
 	// caller); nil writes, in the cccd profile, a DG3 without finger
 	// images — present and protected, as on real cards.
 	DG3 []byte
+	// DG4 is the iris data group's file (a DG4 built by the caller), an
+	// optional slot kept behind terminal authentication like DG3; nil
+	// writes none.
+	DG4 []byte
 	// Hash is the data-group hash algorithm (SHA-256 when zero).
 	Hash crypto.Hash
 	Sign SODSignOptions
@@ -72,8 +76,9 @@ func caProtocolFor(pub *ecdsa.PublicKey) asn1.ObjectIdentifier {
 
 // emptyDG3 is a DG3 with a biometric information group of no templates
 // (ICAO 9303-10 §4.7.3): present, listed and signed, and kept behind
-// terminal authentication by the chip.
-var emptyDG3 = []byte{0x63, 0x05, 0x7F, 0x61, 0x02, 0x02, 0x01, 0x00}
+// terminal authentication by the chip. (Its lengths were one short until
+// the DG3 codec came: 63 05 7F61 02 left the count's value outside.)
+var emptyDG3 = []byte{0x63, 0x06, 0x7F, 0x61, 0x03, 0x02, 0x01, 0x00}
 
 // Document is a chip's content ready to be written: every file by
 // identifier and the secret that opens it (the MRZ fields and the CAN).
@@ -187,6 +192,9 @@ func BuildDocument(spec DocumentSpec) (*Document, error) {
 		if dgs[3] == nil {
 			dgs[3] = emptyDG3
 		}
+	}
+	if spec.DG4 != nil {
+		dgs[4] = spec.DG4
 	}
 	h := spec.Hash
 	if h == 0 {

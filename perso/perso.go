@@ -3,7 +3,8 @@
 // CREATE FILE, SELECT, UPDATE BINARY, PUT DATA for the BAC seed and the RSA
 // Active Authentication key, LOCK — and cccd's extensions (files in the
 // master file, the CAN, EC Active Authentication keys, the Chip
-// Authentication key, UPDATE BINARY beyond offset 32767).
+// Authentication key, UPDATE BINARY beyond offset 32767) and the CVCA
+// trust point of Extended Access Control.
 //
 // Each command is a Go type with a builder (APDU) and one parser (Parse),
 // so the personalizer and the emulated card speak the same bytes by
@@ -37,6 +38,7 @@ import (
 	"math/big"
 
 	"github.com/cccd-vn/cccd/apdu"
+	"github.com/cccd-vn/cccd/cvc"
 	"github.com/cccd-vn/cccd/lds"
 )
 
@@ -57,6 +59,9 @@ const (
 	TagCAN           byte = 0x65
 	TagAAECKey       byte = 0x66
 	TagCAKey         byte = 0x67
+	// TagTrustPoint is the JMRTD applet's CVCERTIFICATE_TAG: P2 of the
+	// PUT DATA that writes a CVCA trust point.
+	TagTrustPoint byte = 0x64
 )
 
 // MaxEvenOffset is the largest offset UPDATE BINARY with even INS can
@@ -121,6 +126,19 @@ type PutCAKey struct {
 	KeyID int
 	Curve asn1.ObjectIdentifier
 	D     []byte
+}
+
+// PutTrustPoint writes a CVCA certificate the chip trusts for Terminal
+// Authentication (ICAO 9303-11 §7.1, BSI TR-03110 part 3 §2.5): 00 DA 0S 64
+// Lc <CV certificate 7F21>, S the trust-point slot, 1 or 2. The JMRTD
+// applet has this command with the certificate body 7F4E (and RSA only);
+// ours takes the whole certificate, ECDSA on brainpool and NIST curves, and
+// sets the chip's current date to the certificate's effective date when
+// that is later. A certificate of more than 255 bytes (a CVCA carries its
+// domain parameters) goes by command chaining or extended length.
+type PutTrustPoint struct {
+	Slot        int
+	Certificate []byte
 }
 
 // Lock ends personalization for good (00 DA DE AD): afterwards every write
@@ -202,6 +220,11 @@ func (c PutCAKey) APDU() apdu.Command {
 	return putData(TagCAKey, body)
 }
 func (PutCAKey) Name() string { return "PUT DATA CA key" }
+
+func (c PutTrustPoint) APDU() apdu.Command {
+	return apdu.Command{INS: INSPutData, P1: byte(c.Slot), P2: TagTrustPoint, Data: c.Certificate}
+}
+func (PutTrustPoint) Name() string { return "PUT DATA CVCA trust point" }
 
 func (Lock) APDU() apdu.Command { return apdu.Command{INS: INSPutData, P1: 0xDE, P2: 0xAD} }
 func (Lock) Name() string       { return "LOCK" }
@@ -297,6 +320,15 @@ func parsePutData(cmd apdu.Command) (Command, error) {
 			return nil, bad(apdu.SWWrongLength, "LOCK takes no data")
 		}
 		return Lock{}, nil
+	}
+	if cmd.P2 == TagTrustPoint {
+		if cmd.P1 != 1 && cmd.P1 != 2 {
+			return nil, bad(apdu.SWIncorrectP1P2, "PUT DATA 64: P1 is the trust-point slot, 01 or 02")
+		}
+		if _, err := cvc.ParseCertificate(cmd.Data); err != nil {
+			return nil, bad(apdu.SWWrongData, "PUT DATA 64: not a CV certificate: %v", err)
+		}
+		return PutTrustPoint{Slot: int(cmd.P1), Certificate: cmd.Data}, nil
 	}
 	if cmd.P1 != 0 {
 		return nil, bad(apdu.SWIncorrectP1P2, "PUT DATA: P1 must be 00")

@@ -21,6 +21,10 @@ type Keys struct {
 	// identifier DG14 gives it (1 when zero).
 	CA      *ecdsa.PrivateKey
 	CAKeyID int
+	// TrustPoints are the CVCA certificates (DER) the chip trusts for
+	// Terminal Authentication, at most two (slots 1 and 2); none leaves
+	// Extended Access Control out.
+	TrustPoints [][]byte
 }
 
 // DefaultChunk is the data of one UPDATE BINARY: a short APDU's worth that
@@ -28,7 +32,8 @@ type Keys struct {
 const DefaultChunk = 0xDF
 
 // Script is the personalization of doc in the order of perso-protocol.md:
-// select the applet, the BAC seed and the CAN, the AA key, the CA key, then
+// select the applet, the BAC seed and the CAN, the AA key, the CA key, the
+// CVCA trust points, then
 // for every file (in identifier order) CREATE FILE, SELECT and UPDATE
 // BINARY in chunks of at most chunk bytes (DefaultChunk when 0). LOCK is not
 // part of it: it comes after the read-back.
@@ -63,6 +68,12 @@ func Script(doc *lds.Document, k Keys, chunk int) ([]Command, error) {
 			id = 1
 		}
 		cmds = append(cmds, PutCAKey{KeyID: id, Curve: oid, D: d})
+	}
+	if len(k.TrustPoints) > 2 {
+		return nil, fmt.Errorf("%d CVCA trust points: a chip holds at most 2", len(k.TrustPoints))
+	}
+	for i, tp := range k.TrustPoints {
+		cmds = append(cmds, PutTrustPoint{Slot: i + 1, Certificate: tp})
 	}
 	fids := make([]int, 0, len(doc.Files))
 	for fid := range doc.Files {

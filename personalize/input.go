@@ -45,11 +45,15 @@ type Input struct {
 	Err    error
 }
 
-// csvColumns are the CSV header names: the JSON names of citizen.Record.
+// csvColumns are the CSV header names: the JSON names of citizen.Record's
+// text fields (a list, such as fingerprints, has no column).
 var csvColumns = func() map[string]int {
 	m := map[string]int{}
 	t := reflect.TypeOf(citizen.Record{})
 	for i := 0; i < t.NumField(); i++ {
+		if t.Field(i).Type.Kind() != reflect.String {
+			continue
+		}
 		name, _, _ := strings.Cut(t.Field(i).Tag.Get("json"), ",")
 		m[name] = i
 	}

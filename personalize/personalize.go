@@ -24,6 +24,7 @@ import (
 	"github.com/cccd-vn/cccd/apdu"
 	"github.com/cccd-vn/cccd/chip"
 	"github.com/cccd-vn/cccd/citizen"
+	"github.com/cccd-vn/cccd/cvc"
 	"github.com/cccd-vn/cccd/journal"
 	"github.com/cccd-vn/cccd/lds"
 	"github.com/cccd-vn/cccd/perso"
@@ -44,6 +45,34 @@ type Personalizer struct {
 	Rand      io.Reader
 	// Now dates the SOD signature (time.Now when zero).
 	Now time.Time
+	// EAC, when set, writes Extended Access Control: the CVCA trust
+	// point (PUT DATA 64) and, with a terminal, DG3 read back through
+	// terminal authentication.
+	EAC *EAC
+}
+
+// EAC is the Extended Access Control of a batch (ICAO 9303-11 §7.1): the
+// CVCA certificate every chip trusts, and an inspection system of that
+// CVCA to read DG3 back before LOCK (nil: DG3 is checked by its hash in
+// EF.SOD only, as the chip keeps it).
+type EAC struct {
+	TrustPoint *cvc.Certificate
+	Terminal   *cvc.Terminal
+}
+
+func (p *Personalizer) keys(aa, ca *ecdsa.PrivateKey) perso.Keys {
+	k := perso.Keys{AA: aa, CA: ca}
+	if p.EAC != nil && p.EAC.TrustPoint != nil {
+		k.TrustPoints = [][]byte{p.EAC.TrustPoint.Raw}
+	}
+	return k
+}
+
+func (p *Personalizer) terminal() *cvc.Terminal {
+	if p.EAC == nil {
+		return nil
+	}
+	return p.EAC.Terminal
 }
 
 // CheckSigner checks at start that the DS certificate and key belong
@@ -256,8 +285,22 @@ func (p *Personalizer) Personalize(ctx context.Context, cl journal.Claim, st Sta
 	if err != nil {
 		return fail(journal.StepKeys, err)
 	}
-	doc, err := lds.BuildDocument(lds.DocumentSpec{Holder: h, Photo: face, AAPublicKey: &aa.PublicKey, CAPublicKey: &ca.PublicKey,
-		Sign: lds.SODSignOptions{Certificate: p.DSCert, Signer: p.DSSigner, PSS: p.PSS, SigningTime: p.Now}})
+	spec := lds.DocumentSpec{Holder: h, Photo: face, AAPublicKey: &aa.PublicKey, CAPublicKey: &ca.PublicKey,
+		Sign: lds.SODSignOptions{Certificate: p.DSCert, Signer: p.DSSigner, PSS: p.PSS, SigningTime: p.Now}}
+	if len(h.Record.Fingerprints) > 0 {
+		fingers, err := p.Validator.LoadFingerprints(h.Record.Fingerprints)
+		if err != nil {
+			return fail(journal.StepBuild, fmt.Errorf("fingerprints: %w", err))
+		}
+		dg3, err := lds.NewDG3(fingers)
+		if err == nil {
+			spec.DG3, err = dg3.Encode()
+		}
+		if err != nil {
+			return fail(journal.StepBuild, err)
+		}
+	}
+	doc, err := lds.BuildDocument(spec)
 	if err != nil {
 		return fail(journal.StepBuild, err)
 	}
@@ -267,7 +310,7 @@ func (p *Personalizer) Personalize(ctx context.Context, cl journal.Claim, st Sta
 	if err := step(journal.StepWrite, journal.Started, ""); err != nil {
 		return nil, err
 	}
-	if err := WriteCard(st.Card, doc, perso.Keys{AA: aa, CA: ca}); err != nil {
+	if err := WriteCard(st.Card, doc, p.keys(aa, ca)); err != nil {
 		if errors.Is(err, apdu.ErrConditionsNotSatisfied) {
 			return p.recover(ctx, cl, st, v, doc, step, finish)
 		}
@@ -282,7 +325,7 @@ func (p *Personalizer) Personalize(ctx context.Context, cl journal.Claim, st Sta
 	if err := step(journal.StepReadback, journal.Started, ""); err != nil {
 		return nil, err
 	}
-	if err := ReadBack(st.Card, doc, p.DSCert, rnd); err != nil {
+	if err := ReadBackWith(st.Card, doc, p.DSCert, rnd, p.terminal()); err != nil {
 		return fail(journal.StepReadback, err)
 	}
 	if err := step(journal.StepReadback, journal.Succeeded, ""); err != nil {
@@ -476,13 +519,20 @@ func WriteCard(c *apdu.Card, doc *lds.Document, k perso.Keys) error {
 // it with BAC (the MRZ) and reads it again. Every file must read back as
 // written, both ways.
 func ReadBack(c *apdu.Card, doc *lds.Document, ds *pki.Certificate, rnd io.Reader) error {
+	return ReadBackWith(c, doc, ds, rnd, nil)
+}
+
+// ReadBackWith is ReadBack with an inspection system's chain for Extended
+// Access Control: terminal authentication runs, and DG3 (DG4) must read
+// back as written too.
+func ReadBackWith(c *apdu.Card, doc *lds.Document, ds *pki.Certificate, rnd io.Reader, term *cvc.Terminal) error {
 	var problems []string
 	compare := func(how string, raw map[string][]byte) {
 		for fid, want := range doc.Files {
 			if fid == lds.FIDCardAccess {
 				continue // read before access control, by Open
 			}
-			if _, read := raw[lds.FileName(fid)]; !read && (fid == lds.DGFileID(3) || fid == lds.DGFileID(4)) {
+			if _, read := raw[lds.FileName(fid)]; !read && term == nil && (fid == lds.DGFileID(3) || fid == lds.DGFileID(4)) {
 				continue // behind EAC terminal authentication: reported by the inspection
 			}
 			if got, ok := raw[lds.FileName(fid)]; !ok || !bytes.Equal(got, want) {
@@ -491,7 +541,7 @@ func ReadBack(c *apdu.Card, doc *lds.Document, ds *pki.Certificate, rnd io.Reade
 		}
 	}
 	if doc.Secret.HasCAN() {
-		rep, err := verify.Inspect(c, verify.Input{Secret: doc.Secret.CANOnly()}, verify.Options{DocumentSigner: ds, Rand: rnd})
+		rep, err := verify.Inspect(c, verify.Input{Secret: doc.Secret.CANOnly()}, verify.Options{DocumentSigner: ds, Rand: rnd, Terminal: term})
 		if err != nil {
 			return fmt.Errorf("PACE: %w", err)
 		}
@@ -503,7 +553,7 @@ func ReadBack(c *apdu.Card, doc *lds.Document, ds *pki.Certificate, rnd io.Reade
 			problems = append(problems, err.Error())
 		}
 	}
-	rep, err := verify.Read(c, doc.Secret.MRZOnly(), verify.Options{NoPACE: true, Rand: rnd})
+	rep, err := verify.Read(c, doc.Secret.MRZOnly(), verify.Options{NoPACE: true, Rand: rnd, Terminal: term})
 	if err != nil {
 		return fmt.Errorf("BAC: %w", err)
 	}

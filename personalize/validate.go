@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/cccd-vn/cccd/citizen"
@@ -144,7 +145,89 @@ func (v *Validator) Check(in Input) (*citizen.Holder, []Problem) {
 		add("photo", err.Error(), false)
 		h = nil
 	}
+	if err := v.CheckFingerprints(r.Fingerprints); err != nil {
+		add("fingerprints", err.Error(), false)
+		h = nil
+	}
 	return h, out
+}
+
+// Fingerprint limits: one image and all of them, so that DG3 stays well
+// under what a reader takes from a file (chip.MaxFileSize).
+const (
+	MaxFingerprintSize   = 100 * 1024
+	MaxFingerprintsTotal = 400 * 1024
+)
+
+// CheckFingerprints checks a record's finger images from their headers:
+// at most ten, each finger once, each a regular PNG or JPEG 2000 file
+// under the size caps.
+func (v *Validator) CheckFingerprints(fps []citizen.Fingerprint) error {
+	_, err := v.fingerprints(fps, false)
+	return err
+}
+
+// LoadFingerprints reads a record's finger images for DG3.
+func (v *Validator) LoadFingerprints(fps []citizen.Fingerprint) ([]lds.FingerInput, error) {
+	return v.fingerprints(fps, true)
+}
+
+func (v *Validator) fingerprints(fps []citizen.Fingerprint, load bool) ([]lds.FingerInput, error) {
+	if len(fps) > 10 {
+		return nil, fmt.Errorf("%d images: a holder has ten fingers", len(fps))
+	}
+	seen := map[byte]bool{}
+	var out []lds.FingerInput
+	total := int64(0)
+	for i, fp := range fps {
+		pos, err := lds.ParseFingerPosition(fp.Finger)
+		if err != nil {
+			return nil, fmt.Errorf("[%d].finger: %v", i, err)
+		}
+		if seen[pos] {
+			return nil, fmt.Errorf("[%d].finger: %s is given twice", i, lds.FingerPositionName(pos))
+		}
+		seen[pos] = true
+		if strings.TrimSpace(fp.Image) == "" {
+			return nil, fmt.Errorf("[%d].image: missing (the %s image file)", i, lds.FingerPositionName(pos))
+		}
+		path := v.photoPath(strings.TrimSpace(fp.Image))
+		st, err := os.Stat(path)
+		switch {
+		case errors.Is(err, os.ErrNotExist):
+			return nil, fmt.Errorf("[%d].image: file %s does not exist", i, path)
+		case err != nil:
+			return nil, fmt.Errorf("[%d].image: %v", i, err)
+		case !st.Mode().IsRegular():
+			return nil, fmt.Errorf("[%d].image: %s is not a regular file", i, path)
+		case st.Size() > MaxFingerprintSize:
+			return nil, fmt.Errorf("[%d].image: %s is %d KB; a finger image takes at most %d KB", i, path, st.Size()/1024, MaxFingerprintSize/1024)
+		}
+		if total += st.Size(); total > MaxFingerprintsTotal {
+			return nil, fmt.Errorf("the finger images make %d KB; DG3 takes at most %d KB", total/1024, MaxFingerprintsTotal/1024)
+		}
+		f, err := os.Open(path)
+		if err != nil {
+			return nil, fmt.Errorf("[%d].image: %v", i, err)
+		}
+		limit := int64(photoHeaderBytes)
+		if load {
+			limit = MaxFingerprintSize + 1
+		}
+		b, err := io.ReadAll(io.LimitReader(f, limit))
+		f.Close()
+		if err != nil {
+			return nil, fmt.Errorf("[%d].image: %v", i, err)
+		}
+		if len(b) > MaxFingerprintSize {
+			return nil, fmt.Errorf("[%d].image: %s grew past %d KB while read", i, path, MaxFingerprintSize/1024)
+		}
+		if _, _, _, err := lds.FingerImageSize(b); err != nil {
+			return nil, fmt.Errorf("[%d].image: %s: %v", i, path, err)
+		}
+		out = append(out, lds.FingerInput{Position: pos, Image: b})
+	}
+	return out, nil
 }
 
 func (v *Validator) photoPath(path string) string {

@@ -113,6 +113,8 @@ type Emulator struct {
 	bac      *chip.BACChip
 	pace     *chip.PACEChip
 	ca       *chip.CAChip
+	eac      eacSession
+	chain    *chained // command chaining in progress
 	apdus    int
 	torn     bool
 	saveErr  error
@@ -213,6 +215,7 @@ func (e *Emulator) Reset() { e.mu.Lock(); e.flush(); e.resetLocked(); e.mu.Unloc
 
 func (e *Emulator) resetLocked() {
 	e.selected, e.current, e.session, e.bac, e.pace, e.ca = false, nil, nil, nil, nil, nil
+	e.eac, e.chain = eacSession{}, nil
 	e.apdus, e.torn = 0, false
 	if e.hung != nil {
 		close(e.hung)
@@ -354,24 +357,31 @@ func (e *Emulator) processProtected(raw []byte) []byte {
 // returned session replaces the current one (after access control).
 func (e *Emulator) dispatch(cmd apdu.Command, secure bool) (apdu.Response, *apdu.SecureMessaging) {
 	if cmd.CLA&0x10 != 0 && cmd.INS != 0x86 {
-		return apdu.Response{SW: apdu.SWChainingNotSupported}, nil
+		return e.chainSegment(cmd), nil
 	}
+	cmd = e.unchain(cmd)
 	switch cmd.INS {
 	case 0xA4:
 		return e.selectFile(cmd), nil
 	case 0xB0, 0xB1:
 		return e.readBinary(cmd, secure), nil
 	case 0x84:
+		if secure && e.eac.caDone {
+			return e.taCommand(cmd), nil
+		}
 		if e.bacChip() == nil {
 			return apdu.Response{SW: apdu.SWConditionsNotSatisfied}, nil
 		}
 		return e.bac.GetChallenge(cmd), nil
 	case 0x82:
+		if secure && e.eac.caDone {
+			return e.taCommand(cmd), nil
+		}
 		if e.bac == nil {
 			return apdu.Response{SW: apdu.SWConditionsNotSatisfied}, nil
 		}
 		r, sm := e.bac.ExternalAuthenticate(cmd)
-		return e.established(r, sm)
+		return e.established(byBAC, r, sm)
 	case 0x22:
 		if cmd.P1 == 0xC1 && cmd.P2 == 0xA4 {
 			p := e.paceChip()
@@ -386,19 +396,24 @@ func (e *Emulator) dispatch(cmd apdu.Command, secure bool) (apdu.Response, *apdu
 				return apdu.Response{SW: apdu.SWSecurityStatus}, nil
 			}
 			r, sm := c.SetAT(cmd)
-			return e.established(r, sm)
+			return e.established(byCA, r, sm)
+		}
+		if cmd.P1 == 0x81 && (cmd.P2 == 0xB6 || cmd.P2 == 0xA4) {
+			return e.taGate(cmd, secure), nil
 		}
 		return apdu.Response{SW: apdu.SWIncorrectP1P2}, nil
 	case 0x86:
 		if e.ca != nil && e.ca.Pending() && secure {
 			r, sm := e.ca.GeneralAuthenticate(cmd)
-			return e.established(r, sm)
+			return e.established(byCA, r, sm)
 		}
 		if e.pace == nil {
 			return apdu.Response{SW: apdu.SWConditionsNotSatisfied}, nil
 		}
 		r, sm := e.pace.GeneralAuthenticate(cmd)
-		return e.established(r, sm)
+		return e.established(byPACE, r, sm)
+	case 0x2A:
+		return e.taGate(cmd, secure), nil
 	case 0x88:
 		return e.internalAuthenticate(cmd, secure), nil
 	case perso.INSCreateFile, perso.INSUpdateBinary, perso.INSUpdateBinaryOdd, perso.INSPutData:
@@ -407,8 +422,16 @@ func (e *Emulator) dispatch(cmd apdu.Command, secure bool) (apdu.Response, *apdu
 	return apdu.Response{SW: apdu.SWINSNotSupported}, nil
 }
 
-func (e *Emulator) established(r apdu.Response, sm *apdu.SecureMessaging) (apdu.Response, *apdu.SecureMessaging) {
+// Who established a session.
+const (
+	byBAC = iota
+	byPACE
+	byCA
+)
+
+func (e *Emulator) established(by int, r apdu.Response, sm *apdu.SecureMessaging) (apdu.Response, *apdu.SecureMessaging) {
 	if sm != nil {
+		e.newSession(by)
 		e.img.Counters.Sessions++
 		// The new session starts with the next command; the current
 		// answer goes back the way the command came.
@@ -575,7 +598,7 @@ func (e *Emulator) readBinary(cmd apdu.Command, secure bool) apdu.Response {
 	if !f.MF && !secure {
 		return apdu.Response{SW: apdu.SWSecurityStatus}
 	}
-	if e.img.Profile == ProfileCCCD && (fid == 0x0103 || fid == 0x0104) {
+	if (fid == 0x0103 || fid == 0x0104) && !e.eacGranted(uint16(fid)) {
 		// DG3/DG4 need EAC terminal authentication.
 		return apdu.Response{SW: apdu.SWSecurityStatus}
 	}

@@ -5,7 +5,9 @@ import (
 	"crypto/ecdsa"
 	"crypto/rsa"
 	"fmt"
+	"time"
 
+	"github.com/cccd-vn/cccd/cvc"
 	"github.com/cccd-vn/cccd/lds"
 	"github.com/cccd-vn/cccd/pki"
 )
@@ -58,4 +60,34 @@ func (img *Image) SetAAKey(aa crypto.PrivateKey) error {
 		return fmt.Errorf("unsupported AA key type %T", aa)
 	}
 	return nil
+}
+
+// SetTrustPoints makes the chip trust these CVCA certificates for Terminal
+// Authentication (most recent first), as PUT DATA 64 does; its current date
+// becomes the latest of their effective dates. None removes EAC.
+func (img *Image) SetTrustPoints(cvcas ...*cvc.Certificate) {
+	if len(cvcas) == 0 {
+		img.EAC = nil
+		return
+	}
+	st := &EACState{}
+	var date time.Time
+	for _, c := range cvcas {
+		st.TrustPoints = append(st.TrustPoints, append([]byte(nil), c.Raw...))
+		if c.EffectiveDate.After(date) {
+			date = c.EffectiveDate
+		}
+	}
+	st.CurrentDate = date.Format(time.DateOnly)
+	img.EAC = st
+}
+
+// EACCurrentDate is the chip's current date for Terminal Authentication
+// (zero without EAC).
+func (img *Image) EACCurrentDate() time.Time {
+	if img.EAC == nil {
+		return time.Time{}
+	}
+	d, _ := time.Parse(time.DateOnly, img.EAC.CurrentDate)
+	return d
 }

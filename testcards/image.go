@@ -7,7 +7,10 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
+	"time"
 
+	"github.com/cccd-vn/cccd/chip"
+	"github.com/cccd-vn/cccd/cvc"
 	"github.com/cccd-vn/cccd/lds"
 )
 
@@ -28,6 +31,7 @@ import (
 //	  "secret": {"document_number": "...", "date_of_birth": "YYMMDD", "date_of_expiry": "YYMMDD", "can": "123456"},
 //	  "aa_rsa": {"n": "<hex>", "d": "<hex>"}, "aa_ec": {"curve": "1.2.840.10045.3.1.7", "d": "<hex>"},
 //	  "ca": {"key_id": 1, "curve": "...", "d": "<hex>"},
+//	  "eac": {"trust_points": ["<base64 CV certificate>"], "current_date": "YYYY-MM-DD"},
 //	  "faults": {...}
 //	}
 const (
@@ -59,6 +63,7 @@ type Image struct {
 	AARSA          *RSAKeyHex `json:"aa_rsa,omitempty"`
 	AAEC           *ECKeyHex  `json:"aa_ec,omitempty"`
 	CA             *CAKeyHex  `json:"ca,omitempty"`
+	EAC            *EACState  `json:"eac,omitempty"`
 	Faults         Faults     `json:"faults"`
 	Counters       Counters   `json:"counters"`
 }
@@ -90,6 +95,38 @@ type CAKeyHex struct {
 	KeyID int    `json:"key_id"`
 	Curve string `json:"curve"`
 	D     string `json:"d"`
+}
+
+// EACState is what the chip keeps for Terminal Authentication (PUT DATA
+// 64, then updated by the chip itself): its CVCA trust points, most recent
+// first, and its current date — the latest effective date of the
+// certificates it accepted (BSI TR-03110 part 3 §2.5).
+type EACState struct {
+	TrustPoints [][]byte `json:"trust_points"`
+	CurrentDate string   `json:"current_date"` // YYYY-MM-DD
+}
+
+// trustPoints parses the trust points and the current date.
+func (s *EACState) parse() ([]*cvc.Certificate, time.Time, error) {
+	var tps []*cvc.Certificate
+	for i, b := range s.TrustPoints {
+		c, err := cvc.ParseCertificate(b)
+		if err != nil {
+			return nil, time.Time{}, fmt.Errorf("card image: eac.trust_points[%d]: %w", i, err)
+		}
+		if c.Role() != cvc.RoleCVCA {
+			return nil, time.Time{}, fmt.Errorf("card image: eac.trust_points[%d] (%s) is a %s certificate, not a CVCA", i, c.CHR, c.Role())
+		}
+		tps = append(tps, c)
+	}
+	if len(tps) == 0 || len(tps) > chip.MaxTrustPoints {
+		return nil, time.Time{}, fmt.Errorf("card image: eac holds %d trust points, 1 to %d allowed", len(tps), chip.MaxTrustPoints)
+	}
+	d, err := time.Parse(time.DateOnly, s.CurrentDate)
+	if err != nil {
+		return nil, time.Time{}, fmt.Errorf("card image: eac.current_date %q is not YYYY-MM-DD", s.CurrentDate)
+	}
+	return tps, d, nil
 }
 
 // Counters are kept for QA: how often the card was used.
@@ -176,6 +213,11 @@ func ParseImage(b []byte) (*Image, error) {
 		seen[f.FID] = true
 		if f.Size < 0 || f.Size > maxFileSize || len(f.Data) > f.Size {
 			return nil, fmt.Errorf("card image: file %s: size %d does not hold its %d bytes (at most %d)", f.FID, f.Size, len(f.Data), maxFileSize)
+		}
+	}
+	if img.EAC != nil {
+		if _, _, err := img.EAC.parse(); err != nil {
+			return nil, err
 		}
 	}
 	ft := img.Faults

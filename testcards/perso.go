@@ -118,6 +118,8 @@ func (e *Emulator) putData(pc perso.Command) apdu.Response {
 			return apdu.Response{SW: apdu.SWFunctionNotSupported}
 		}
 		e.img.AAEC, e.img.AARSA = &ECKeyHex{Curve: c.Curve.String(), D: fmt.Sprintf("%X", c.D)}, nil
+	case perso.PutTrustPoint:
+		return e.putTrustPoint(c)
 	case perso.PutCAKey:
 		if curveByOID(c.Curve.String()) == nil {
 			return apdu.Response{SW: apdu.SWFunctionNotSupported}

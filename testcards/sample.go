@@ -3,9 +3,12 @@ package testcards
 import (
 	"bytes"
 	"fmt"
+	"hash/fnv"
 	"image"
 	"image/color"
 	"image/jpeg"
+	"image/png"
+	"math"
 	"math/rand/v2"
 	"time"
 
@@ -154,6 +157,82 @@ func FacePhoto(seed uint64) ([]byte, error) {
 	return buf.Bytes(), nil
 }
 
+// SampleFinger is one synthetic finger image of a sample citizen.
+type SampleFinger struct {
+	Finger string // "right_index", …
+	Image  []byte // PNG
+}
+
+// SampleFingers are the fingers a sample citizen's DG3 holds: the two
+// index fingers, as travel documents store them (ICAO 9303-10 §4.7.3 lets
+// the issuer choose; the CCCD's enrolment takes all ten, the chip's choice
+// is not public).
+var SampleFingers = []string{"right_index", "left_index"}
+
+// Fingerprints draws a sample citizen's finger images (SampleFingers),
+// the same for the same ID number: they do not change the records and
+// photos that a seed gives.
+func Fingerprints(idNumber string) ([]SampleFinger, error) {
+	var out []SampleFinger
+	for _, f := range SampleFingers {
+		h := fnv.New64a()
+		h.Write([]byte(idNumber + "/" + f))
+		img, err := FingerprintPNG(h.Sum64())
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, SampleFinger{Finger: f, Image: img})
+	}
+	return out, nil
+}
+
+// FingerprintPNG draws a synthetic fingerprint (a drawing of ridges, no
+// real person's): a 256×320 grey PNG, 500 pixels per inch (a 13 × 16 mm
+// fingertip), a whorl or a loop with ridges 0.4–0.5 mm apart, in 16 grey
+// levels so that it stays near 13 KB.
+func FingerprintPNG(seed uint64) ([]byte, error) {
+	r := rand.New(rand.NewPCG(seed, 11))
+	const w, h = 256, 320
+	img := image.NewGray(image.Rect(0, 0, w, h))
+	cx, cy := float64(w)/2+float64(r.IntN(30)-15), float64(h)*0.45+float64(r.IntN(30)-15)
+	period := 8 + 2*r.Float64()
+	kind := r.IntN(3) // whorl, loop bent left, loop bent right
+	turns := float64(1 + r.IntN(2))
+	p1, p2, p3 := 6*r.Float64(), 6*r.Float64(), 6*r.Float64()
+	for y := 0; y < h; y++ {
+		for x := 0; x < w; x++ {
+			dx, dy := (float64(x)-cx)/(w*0.42), (float64(y)-cy)/(h*0.46)
+			e := dx*dx + dy*dy
+			if e > 1 {
+				img.Pix[y*img.Stride+x] = 255
+				continue
+			}
+			fx, fy := float64(x)-cx, float64(y)-cy
+			rr, a := math.Hypot(fx, fy), math.Atan2(fy, fx)
+			var phase float64
+			if kind == 0 {
+				// A whole number of turns keeps the spiral continuous.
+				phase = rr + turns*period*a/(2*math.Pi)
+			} else {
+				s := 1.0
+				if kind == 2 {
+					s = -1
+				}
+				phase = rr*(0.6+0.4*math.Cos(a-s*math.Pi/2)) + fy*0.5
+			}
+			phase += 4*math.Sin(float64(x)/37+p1)*math.Sin(float64(y)/29+p2) + 2*math.Sin(float64(x+y)/53+p3)
+			g := 128 - 110*math.Cos(2*math.Pi*phase/period)
+			g = 255 - (255-g)*(1-math.Pow(e, 4)) // lighter at the rim
+			img.Pix[y*img.Stride+x] = uint8(g) &^ 0x0F
+		}
+	}
+	var buf bytes.Buffer
+	if err := (&png.Encoder{CompressionLevel: png.BestCompression}).Encode(&buf, img); err != nil {
+		return nil, err
+	}
+	return buf.Bytes(), nil
+}
+
 func clamp(v int) uint8 {
 	if v < 0 {
 		return 0
@@ -166,7 +245,7 @@ func clamp(v int) uint8 {
 
 // Spec starts the document spec of a record and its photo (holder and
 // face; the caller adds keys and the signer): the few lines every test that
-// builds a card would repeat.
+// builds a card would repeat. SpecWithFingerprints adds a DG3.
 func Spec(r citizen.Record, photo []byte) (lds.DocumentSpec, error) {
 	h, errs, _ := citizen.NewHolder(r)
 	if !errs.OK() {
@@ -177,4 +256,33 @@ func Spec(r citizen.Record, photo []byte) (lds.DocumentSpec, error) {
 		return lds.DocumentSpec{}, err
 	}
 	return lds.DocumentSpec{Holder: h, Photo: face}, nil
+}
+
+// SpecWithFingerprints is Spec with the sample citizen's synthetic finger
+// images in DG3 (Fingerprints).
+func SpecWithFingerprints(r citizen.Record, photo []byte) (lds.DocumentSpec, error) {
+	spec, err := Spec(r, photo)
+	if err != nil {
+		return spec, err
+	}
+	fps, err := Fingerprints(r.IDNumber)
+	if err != nil {
+		return spec, err
+	}
+	var in []lds.FingerInput
+	for _, f := range fps {
+		pos, err := lds.ParseFingerPosition(f.Finger)
+		if err != nil {
+			return spec, err
+		}
+		in = append(in, lds.FingerInput{Position: pos, Image: f.Image})
+	}
+	dg3, err := lds.NewDG3(in)
+	if err != nil {
+		return spec, err
+	}
+	if spec.DG3, err = dg3.Encode(); err != nil {
+		return spec, err
+	}
+	return spec, nil
 }

@@ -9,6 +9,7 @@ import (
 
 	"github.com/cccd-vn/cccd/apdu"
 	"github.com/cccd-vn/cccd/citizen"
+	"github.com/cccd-vn/cccd/cvc"
 	"github.com/cccd-vn/cccd/lds"
 	"github.com/cccd-vn/cccd/pki"
 )
@@ -34,6 +35,14 @@ type Options struct {
 	Rand io.Reader
 	// NoPACE opens with BAC even when the chip offers PACE.
 	NoPACE bool
+	// Terminal is an inspection system's certificate chain and key for
+	// Extended Access Control: with it, terminal authentication runs
+	// after chip authentication and DG3/DG4 are read and hashed like
+	// every data group (ICAO 9303-11 §7.1). A chip that does not accept
+	// the terminal, or certificates that do not grant a data group the
+	// card signs, end with no conclusion (chip.ErrTerminalNotAuthorized).
+	// Nil: DG3/DG4 are reported present and protected.
+	Terminal *cvc.Terminal
 	// AATranscript makes Read ask a chip with DG15 to sign a fresh
 	// challenge and keep both (Raw[AAChallengeFile], Raw[AASignatureFile]),
 	// so that an offline inspection of the dump can check the chip's key.
@@ -176,6 +185,11 @@ func judge(card *apdu.Card, rep *Report, doc *document, in Input, opt Options) e
 			rep.add("dg2.parse", Fail, "DG2 does not parse: %v", err)
 		} else if img := dg2.FirstImage(); img != nil {
 			rep.Photo, rep.PhotoType = img.Image, img.ImageFormat()
+		}
+	}
+	if b, ok := doc.dgs[3]; ok {
+		if _, err := lds.ParseDG3(b); err != nil {
+			rep.add("dg3.parse", Fail, "DG3 does not parse: %v", err)
 		}
 	}
 	now := opt.now()

@@ -153,8 +153,14 @@ func dataGroupCheck(rep *Report, f *document, d lds.DGCheck) {
 		switch {
 		case slices.Contains(f.unread, d.DG):
 			rep.add(name, Skip, "DG%d not read: the chip could not go on after chip authentication", d.DG)
+		case eac && refused && sw == apdu.SWSecurityStatus && f.ta != nil:
+			rep.add(name, Fail, "the chip refuses DG%d (6982) after terminal authentication granted read access to it: withheld", d.DG)
 		case eac && (f.offline || sw == apdu.SWSecurityStatus):
-			rep.add(name, Warn, "DG%d present, protected by EAC terminal authentication: not checked", d.DG)
+			why := ""
+			if f.taSkip != "" {
+				why = " (" + f.taSkip + ")"
+			}
+			rep.add(name, Warn, "DG%d present, protected by EAC terminal authentication: not checked%s", d.DG, why)
 		case f.offline:
 			rep.add(name, Fail, "DG%d is listed in EF.SOD but not among the files: it cannot be checked", d.DG)
 		case refused && sw == apdu.SWSecurityStatus:

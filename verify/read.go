@@ -8,6 +8,7 @@ import (
 
 	"github.com/cccd-vn/cccd/apdu"
 	"github.com/cccd-vn/cccd/chip"
+	"github.com/cccd-vn/cccd/cvc"
 	"github.com/cccd-vn/cccd/lds"
 )
 
@@ -37,6 +38,10 @@ type document struct {
 	// unread are the data groups not read because chip authentication
 	// failed before them (the session is gone).
 	unread []int
+	// ta is the outcome of terminal authentication (nil: not run) and
+	// taSkip why it could not run when a terminal was given.
+	ta     *chip.TAResult
+	taSkip string
 }
 
 // recordRead keeps the outcome of reading data group n into the document
@@ -81,26 +86,29 @@ func refusalNote(sw apdu.SW) string {
 // when DG14 offers it and this terminal supports it; the returned params
 // are pending their proof. The outcome is set when it is already decided
 // (refused: cloned; unsupported). An error is a transport failure.
-func startChipAuthentication(card *apdu.Card, dg14 []byte, opt Options) (*chip.CAParams, *caOutcome, error) {
+// The terminal's ephemeral key comes back too: terminal authentication
+// signs it.
+func startChipAuthentication(card *apdu.Card, dg14 []byte, opt Options) (*chip.CAParams, *caOutcome, []byte, error) {
 	d, err := lds.ParseDG14(dg14)
 	if err != nil {
-		return nil, nil, nil // dg14.parse fails in judge
+		return nil, nil, nil, nil // dg14.parse fails in judge
 	}
 	p, offered, err := chip.CAFromDG14(d)
 	if !offered || err != nil {
-		return nil, nil, nil // judge reports it
+		return nil, nil, nil, nil // judge reports it
 	}
 	if err := chip.CheckCASupported(p); err != nil {
-		return nil, &caOutcome{err: err, unsupported: true}, nil
+		return nil, &caOutcome{err: err, unsupported: true}, nil, nil
 	}
-	if err := chip.StartChipAuthentication(card, p, opt.rand()); err != nil {
+	eph, err := chip.StartChipAuthenticationKey(card, p, opt.rand())
+	if err != nil {
 		if apdu.IsTransport(err) {
-			return nil, nil, err
+			return nil, nil, nil, err
 		}
 		// The chip refuses the key agreement DG14 promises.
-		return nil, &caOutcome{err: fmt.Errorf("%w (%v)", chip.ErrCAFailed, err)}, nil
+		return nil, &caOutcome{err: fmt.Errorf("%w (%v)", chip.ErrCAFailed, err)}, nil, nil
 	}
-	return &p, nil, nil
+	return &p, nil, eph, nil
 }
 
 // caOutcome is how chip authentication went: err nil (the chip answered
@@ -249,8 +257,41 @@ func readDocument(card *apdu.Card, sec lds.Secret, opt Options) (*Report, *docum
 	// answer under the new keys). No APDU is spent on the proof alone.
 	list := doc.toRead()
 	sort.SliceStable(list, func(i, j int) bool { return list[i] == 14 && list[j] != 14 })
+	if opt.Terminal != nil {
+		// DG3 and DG4 last: terminal authentication runs before them,
+		// once chip authentication is proven (ICAO 9303-11 §7.1).
+		sort.SliceStable(list, func(i, j int) bool { return !isEAC(list[i]) && isEAC(list[j]) })
+	}
 	var pending *chip.CAParams
+	var caKey []byte
+	taTried := false
 	for i, n := range list {
+		if isEAC(n) && opt.Terminal != nil && !taTried {
+			taTried = true
+			if pending != nil {
+				// Only DG3/DG4 are left: EF.COM gives the proof.
+				if err := proveCA(card, doc); err != nil {
+					return nil, nil, err
+				}
+				pending = nil
+				if doc.ca.err != nil {
+					// A clone: open again to read the rest (see below).
+					if _, oerr := chip.Open(card, sec, chip.OpenOptions{NoPACE: opt.NoPACE, Rand: opt.rand()}); oerr != nil {
+						if apdu.IsTransport(oerr) {
+							return nil, nil, noConclusion(oerr)
+						}
+						for _, m := range list[i:] {
+							rep.Files = append(rep.Files, FileInfo{Name: lds.FileName(lds.DGFileID(m)), Note: "not read: the chip could not be opened again after chip authentication failed"})
+							doc.unread = append(doc.unread, m)
+						}
+						break
+					}
+				}
+			}
+			if err := terminalAuthentication(card, rep, doc, res, caKey, fr, opt); err != nil {
+				return nil, nil, err
+			}
+		}
 		if pending != nil {
 			// The proof read: an answer that passes secure messaging
 			// under the new keys (a status word included) proves the key.
@@ -293,29 +334,86 @@ func readDocument(card *apdu.Card, sec lds.Secret, opt Options) (*Report, *docum
 			doc.refused[n] = sw
 		}
 		if n == 14 && b != nil && card.Secured() {
-			p, outcome, err := startChipAuthentication(card, b, opt)
+			p, outcome, eph, err := startChipAuthentication(card, b, opt)
 			if err != nil {
 				return nil, nil, noConclusion(err)
 			}
-			doc.ca, pending = outcome, p
+			doc.ca, pending, caKey = outcome, p, eph
+		}
+		if isEAC(n) && doc.ta != nil && sw == apdu.SWSecurityStatus {
+			if err := eacRefused(n, doc.ta); err != nil {
+				return nil, nil, noConclusion(err)
+			}
 		}
 	}
 	if pending != nil {
 		// Nothing left to read after DG14: the proof is the first bytes of
 		// EF.COM under the new keys.
-		_, err := card.Send(apdu.Command{INS: 0xB0, P1: 0x80 | lds.ShortEF(lds.FIDCOM), Ne: 4})
-		switch {
-		case caProofFailed(err):
-			doc.ca = &caOutcome{err: fmt.Errorf("%w (%v)", chip.ErrCAFailed, err)}
-		case apdu.IsTransport(err):
-			return nil, nil, noConclusion(err)
-		default:
-			doc.ca = &caOutcome{}
+		if err := proveCA(card, doc); err != nil {
+			return nil, nil, err
 		}
 	}
 	rep.Stats.ReadMS = ms(time.Since(start))
 	rep.Stats.ExtendedLength = fr.ExtendedLength()
 	return rep, doc, nil
+}
+
+// proveCA reads the first bytes of EF.COM under the keys of chip
+// authentication: only the chip holding the key of DG14 can answer.
+func proveCA(card *apdu.Card, doc *document) error {
+	_, err := card.Send(apdu.Command{INS: 0xB0, P1: 0x80 | lds.ShortEF(lds.FIDCOM), Ne: 4})
+	switch {
+	case caProofFailed(err):
+		doc.ca = &caOutcome{err: fmt.Errorf("%w (%v)", chip.ErrCAFailed, err)}
+	case apdu.IsTransport(err):
+		return noConclusion(err)
+	default:
+		doc.ca = &caOutcome{}
+	}
+	return nil
+}
+
+// isEAC: DG3 and DG4, which the chip gives only after terminal
+// authentication.
+func isEAC(n int) bool { return n == 3 || n == 4 }
+
+// terminalAuthentication runs terminal authentication with opt.Terminal
+// when chip authentication succeeded in this session (TA signs its
+// ephemeral key). A chip that refuses the terminal ends the inspection
+// with no conclusion: the terminal is not authorised, which says nothing
+// of the card.
+func terminalAuthentication(card *apdu.Card, rep *Report, doc *document, res *chip.OpenResult, caKey []byte, fr *chip.FileReader, opt Options) error {
+	switch {
+	case doc.ca == nil || caKey == nil:
+		doc.taSkip = "the chip offers no chip authentication, which terminal authentication needs"
+		return nil
+	case doc.ca.err != nil:
+		doc.taSkip = "chip authentication failed, and terminal authentication needs it"
+		return nil
+	}
+	r, err := chip.TerminalAuthenticate(card, opt.Terminal, res.IDPICC, caKey, chip.TAOptions{Extended: fr.ExtendedLength(), Now: opt.now()})
+	if err != nil {
+		return noConclusion(err)
+	}
+	doc.ta = r
+	rep.Access.Terminal = r.Terminal
+	return nil
+}
+
+// eacRefused explains a data group the chip refuses after terminal
+// authentication: the terminal's certificates do not grant it (no
+// conclusion: this terminal is not authorised), else nil (the chip
+// withholds what it granted: reported by the hash check).
+func eacRefused(n int, ta *chip.TAResult) error {
+	need, what := cvc.ReadDG3, "DG3 (fingerprints)"
+	if n == 4 {
+		need, what = cvc.ReadDG4, "DG4 (iris)"
+	}
+	if ta.Rights&need != 0 {
+		return nil
+	}
+	return &chip.TAError{Step: "READ BINARY", CHR: ta.Terminal, SW: apdu.SWSecurityStatus,
+		Reason: fmt.Sprintf("the certificates of %s (CHAT) do not grant read access to %s, which the card signs: they grant %s", ta.Terminal, what, ta.Rights)}
 }
 
 // Names of an Active Authentication transcript among the files of an

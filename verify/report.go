@@ -183,6 +183,9 @@ type Access struct {
 	Method   string `json:"method"`
 	Password string `json:"password"`
 	Note     string `json:"note,omitempty"`
+	// Terminal is the inspection system certificate the chip accepted in
+	// terminal authentication (EAC), when it ran.
+	Terminal string `json:"terminal,omitempty"`
 }
 
 // Signer describes the Document Signer and its CSCA.
@@ -339,6 +342,8 @@ func DescribeError(err error) ErrorInfo {
 		return ErrorInfo{Code: "access_denied", Message: chip.ErrAccessDenied.Error()}
 	case errors.Is(err, ErrBadFiles):
 		return ErrorInfo{Code: "bad_files", Message: err.Error()}
+	case errors.Is(err, chip.ErrTerminalNotAuthorized):
+		return ErrorInfo{Code: "terminal_not_authorized", Message: "nothing concluded about the card: this terminal is not authorised to read its fingerprints (EAC): " + strings.TrimPrefix(msg, "terminal authentication: ")}
 	case errors.Is(err, apdu.ErrTimeout):
 		return ErrorInfo{Code: "timeout", Message: "nothing concluded: the card stopped answering (time budget): put the card back and try again (" + msg + ")"}
 	case errors.Is(err, apdu.ErrBudget), errors.Is(err, apdu.ErrResponseTooLong):

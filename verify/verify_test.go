@@ -81,6 +81,8 @@ type cardOpts struct {
 	ca     bool
 	dg2    lds.FaceEncoding
 	record func(*citizen.Record)
+	// fingers puts the sample's synthetic fingerprints in DG3.
+	fingers bool
 }
 
 // caKeys remembers the CA private key of cards built with ca set.
@@ -115,6 +117,9 @@ func buildCard(t testing.TB, o cardOpts) (*lds.Document, crypto.PrivateKey, *pki
 		caPub = &caKey.PublicKey
 	}
 	spec, err := testcards.Spec(rec, s.Photo)
+	if o.fingers {
+		spec, err = testcards.SpecWithFingerprints(rec, s.Photo)
+	}
 	if err != nil {
 		t.Fatal(err)
 	}

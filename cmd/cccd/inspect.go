@@ -57,7 +57,7 @@ func init() {
 		Long: `Parse each FILE and print what it holds. The kind is told from the content,
 not the name:
 
-  EF.COM, DG1 (MRZ), DG2 (face: ISO/IEC 19794-5 or 39794-5), DG3, DG13
+  EF.COM, DG1 (MRZ), DG2 (face: ISO/IEC 19794-5 or 39794-5), DG3 (fingers), DG13
   (Vietnamese citizen data), DG14 and EF.CardAccess (SecurityInfos), DG15
   (Active Authentication key), EF.SOD (the signed hashes and the Document
   Signer), X.509 certificates (CSCA, Document Signer, link), CRLs, ICAO CSCA
@@ -214,6 +214,33 @@ func describeDG(d *described, b []byte) {
 			}
 		}
 		d.add("faces", faces)
+	case 3:
+		dg3, err := lds.ParseDG3(b)
+		if err != nil {
+			d.Err = err
+			return
+		}
+		d.Kind = "DG3 (fingerprints)"
+		fingers := []string{}
+		for i, t := range dg3.Fingers {
+			if t.Finger == nil {
+				fingers = append(fingers, fmt.Sprintf("template %d: %d bytes, not an ISO/IEC 19794-4 record", i+1, len(t.Data)))
+				continue
+			}
+			for _, img := range t.Finger.Images {
+				fingers = append(fingers, fmt.Sprintf("template %d: %s, ISO/IEC 19794-4, %s %dx%d at %d ppi, %d bytes",
+					i+1, lds.FingerPositionName(img.Position), lds.FingerImageFormat(img.Image), img.Width, img.Height, t.Finger.ImageResH, len(img.Image)))
+			}
+		}
+		d.add("fingers", fingers)
+	case 4:
+		dg4, err := lds.ParseDG4(b)
+		if err != nil {
+			d.Err = err
+			return
+		}
+		d.Kind = "DG4 (iris)"
+		d.add("templates", len(dg4.Irises))
 	case 13:
 		dg13, err := lds.ParseDG13(b)
 		if err != nil {

@@ -32,6 +32,7 @@ func init() {
 	var readers []string
 	var lease time.Duration
 	var resume, dryRun, skipInvalid, asJSON, pss, allowExpired bool
+	var eacDir string
 	cmd := &cobra.Command{
 		Use:   "personalize --input FILE --ds-cert C --ds-key K --reader R...",
 		Short: "Personalize a batch of blank cards from citizen records",
@@ -90,6 +91,13 @@ for parallel stations; the same reader twice is refused.
 Input: JSONL (one citizen record per line) or CSV with a header row of the
 same field names; see README "Input schema" or 'cccd testcards sample'.
 
+Extended Access Control: --eac DIR (what 'cccd pki eac init' made) writes
+DIR/cvca.cvcert into every chip as its trust point for terminal
+authentication; with DIR/is.key there too, DG3 is read back through
+terminal authentication before LOCK. A record's "fingerprints" (JSONL only:
+[{"finger": "right_index", "image": "fp/….png"}], PNG or JPEG 2000) go into
+DG3, which the chip gives only to a terminal of that CVCA.
+
 Examples:
   cccd personalize --input records.jsonl --ds-cert pki/ds.pem --ds-key pki/ds.key --reader emu:cards --qr-out qr
   cccd personalize --input batch.csv --ds-cert ds.pem --ds-key ds.key --dry-run
@@ -144,6 +152,11 @@ Examples:
 					return inputError(err)
 				}
 				p.DSCert, p.DSSigner, p.PSS = certs[0], signer, pss
+				if eacDir != "" {
+					if p.EAC, err = loadEAC(eacDir); err != nil {
+						return inputError(err)
+					}
+				}
 			}
 			if journalTarget == "" {
 				journalTarget = input + ".journal.db"
@@ -283,6 +296,7 @@ Examples:
 	fl.BoolVar(&skipInvalid, "skip-invalid", false, "personalize the valid records even if some are invalid")
 	fl.BoolVar(&allowExpired, "allow-expired", false, "personalize a card that is expired on the day it is made (a warning instead of an error)")
 	fl.BoolVar(&pss, "pss", false, "sign EF.SOD with RSA-PSS (RSA Document Signer keys)")
+	fl.StringVar(&eacDir, "eac", "", "EAC: write DIR/cvca.cvcert as every chip's trust point (and read DG3 back with DIR's inspection system); DIR as 'cccd pki eac init' makes it")
 	fl.BoolVar(&asJSON, "json", false, "print the summary as JSON")
 	registerTrace(cmd)
 	register(cmd)

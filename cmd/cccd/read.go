@@ -15,6 +15,7 @@ func init() {
 	var reader, out string
 	var noPACE bool
 	var sf secretFlags
+	var tf terminalFlags
 	cmd := &cobra.Command{
 		Use:   "read --reader R SECRET --out DIR",
 		Short: "Read a card's raw files for audits and other tools",
@@ -26,11 +27,18 @@ AA.signature.bin let 'cccd verify --files DIR' check its key later. Nothing
 is checked here: use 'cccd verify' for a verdict, live or on the dump.
 --trace logs the APDUs on stderr (data redacted unless --trace-data).
 
+DG3 (fingerprints) and DG4 (iris) need Extended Access Control: with
+--terminal DIR (an inspection system's chain and key, 'cccd pki eac init')
+terminal authentication runs and they are read too; --fingerprints-out DIR
+saves the finger images. A chip that does not accept the terminal concludes
+nothing (exit 3, saying why).
+
 ` + secretHelp + `
 
 Examples:
   cccd read --reader 0 --can 123456 --out dump/
-  cccd read --reader emu:card.json --doc-number 099012345 --dob 990518 --expiry 240518 --out dump/`,
+  cccd read --reader emu:card.json --doc-number 099012345 --dob 990518 --expiry 240518 --out dump/
+  cccd read --reader 0 --can 123456 --out dump/ --terminal eac/ --fingerprints-out fp/`,
 		Args: cobra.NoArgs,
 		RunE: func(c *cobra.Command, _ []string) error {
 			in, err := sf.input(c)
@@ -40,12 +48,17 @@ Examples:
 			if out == "" {
 				return usageError(c, "--out DIR is required")
 			}
+			term, closeTerm, err := tf.load(c)
+			if err != nil {
+				return err
+			}
+			defer closeTerm()
 			card, err := openReader(c, reader)
 			if err != nil {
 				return err
 			}
 			defer card.Close()
-			rep, err := verify.Read(card.Card, in.Secret, verify.Options{NoPACE: noPACE, AATranscript: true})
+			rep, err := verify.Read(card.Card, in.Secret, verify.Options{NoPACE: noPACE, AATranscript: true, Terminal: term})
 			if err != nil {
 				return openError(err)
 			}
@@ -73,7 +86,7 @@ Examples:
 					fmt.Fprintf(c.OutOrStdout(), "  %s: %s\n", f.Name, f.Note)
 				}
 			}
-			return nil
+			return tf.saveFingerprints(c, rep.Raw)
 		},
 	}
 	cmd.Flags().StringVarP(&reader, "reader", "r", "", readerHelp)
@@ -81,5 +94,6 @@ Examples:
 	cmd.Flags().BoolVar(&noPACE, "no-pace", false, "open with BAC even if the chip offers PACE")
 	sf.register(cmd)
 	registerTrace(cmd)
+	tf.register(cmd)
 	register(cmd)
 }

@@ -16,6 +16,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/cccd-vn/cccd/citizen"
 	"github.com/cccd-vn/cccd/testcards"
 )
 
@@ -79,13 +80,17 @@ file answers 6D00, DG3/DG4 need EAC); icao is a plain ICAO 9303 chip.
 	var sOut string
 	var n int
 	var seed uint64
+	var withFP bool
 	sample := &cobra.Command{
-		Use:   "sample --out DIR --n N [--seed S]",
+		Use:   "sample --out DIR --n N [--seed S] [--fingerprints]",
 		Short: "Write N sample citizen records with face photos",
 		Long: `Write N realistic, valid and fictional citizen records as DIR/records.jsonl
 (one citizen.Record per line, the input of 'cccd personalize') with a
 generated face photo per record in DIR/photos/ (JPEG, 10–20 KB). The same
---seed gives the same records and photos.`,
+--seed gives the same records and photos. --fingerprints adds synthetic
+fingerprints (drawn ridges, no real person's) of both index fingers in
+DIR/fp/ (PNG, 500 ppi, about 13 KB) and the records' "fingerprints" field,
+for DG3 ('cccd personalize --eac').`,
 		Args: cobra.NoArgs,
 		RunE: func(c *cobra.Command, _ []string) error {
 			if sOut == "" || n <= 0 {
@@ -111,6 +116,22 @@ generated face photo per record in DIR/photos/ (JPEG, 10–20 KB). The same
 					return ioError(err)
 				}
 				s.Record.Photo = rel
+				if withFP {
+					fps, err := testcards.Fingerprints(s.Record.IDNumber)
+					if err != nil {
+						return ioError(err)
+					}
+					if err := os.MkdirAll(filepath.Join(sOut, "fp"), 0o755); err != nil {
+						return ioError(err)
+					}
+					for _, fp := range fps {
+						rel := filepath.Join("fp", s.Record.IDNumber+"_"+fp.Finger+".png")
+						if err := os.WriteFile(filepath.Join(sOut, rel), fp.Image, 0o644); err != nil {
+							return ioError(err)
+						}
+						s.Record.Fingerprints = append(s.Record.Fingerprints, citizen.Fingerprint{Finger: fp.Finger, Image: rel})
+					}
+				}
 				if err := enc.Encode(s.Record); err != nil {
 					return ioError(err)
 				}
@@ -122,6 +143,7 @@ generated face photo per record in DIR/photos/ (JPEG, 10–20 KB). The same
 	sample.Flags().StringVar(&sOut, "out", "", "directory to write into")
 	sample.Flags().IntVar(&n, "n", 10, "number of records")
 	sample.Flags().Uint64Var(&seed, "seed", 1, "random seed")
+	sample.Flags().BoolVar(&withFP, "fingerprints", false, "add synthetic fingerprints (right and left index, PNG) for DG3")
 
 	// fault
 	var fCard string

@@ -36,6 +36,7 @@ func init() {
 	var timeout time.Duration
 	var sf secretFlags
 	var vo verifyOut
+	var tf terminalFlags
 	cmd := &cobra.Command{
 		Use:   "verify (--reader R SECRET | --files DIR) --trust DIR",
 		Short: "Verify a card: open, read, authenticate, cross-check, verdict",
@@ -72,6 +73,15 @@ QR vs DG13, the ID number's structure, expiry).
 and consistency with the same checks and report; the clone checks need the
 chip and are reported as not possible. A secret is optional there: a QR or
 MRZ given is compared with the files.
+
+--terminal DIR is an EAC inspection system (its CVCA, DV and IS certificates
+and key, 'cccd pki eac init'; --terminal-pkcs11 for a key in an HSM):
+terminal authentication runs after chip authentication, and DG3
+(fingerprints) and DG4 are read and hashed like every data group;
+--fingerprints-out DIR saves the finger images. A chip that does not accept
+the terminal (another CVCA, an expired certificate, a CHAT without DG3)
+concludes nothing about the card: exit 3, saying which. Without --terminal
+DG3 is reported present and protected.
 
 --trust DIR holds CSCA certificates (PEM/DER), master lists (.ml) and CRLs;
 manage it with 'cccd trust'. --photo-out FILE saves the face (JPEG as is;
@@ -132,7 +142,18 @@ Examples:
 				if err != nil {
 					return err
 				}
-				opt := verify.Options{Trust: ts, NoPACE: noPACE, RequireCRL: requireCRL, Timeout: timeout}
+				term, closeTerm, err := tf.load(c)
+				if err != nil {
+					return err
+				}
+				defer closeTerm()
+				if term != nil && filesDir != "" {
+					return usageError(c, "--terminal reads a card's DG3: not with --files (a dump's DG3.bin is checked as it is)")
+				}
+				if tf.fpOut != "" && watch {
+					return usageError(c, "--fingerprints-out saves one card's fingerprints: not with --watch")
+				}
+				opt := verify.Options{Trust: ts, NoPACE: noPACE, RequireCRL: requireCRL, Timeout: timeout, Terminal: term}
 				if filesDir != "" {
 					return verifyFiles(c, filesDir, in, opt, vo)
 				}
@@ -149,7 +170,10 @@ Examples:
 					return openError(err)
 				}
 				rep.Reader = card.Reader
-				return printVerify(c, rep, vo)
+				if err := printVerify(c, rep, vo); err != nil {
+					return err
+				}
+				return tf.saveFingerprints(c, rep.Raw)
 			}())
 		},
 	}
@@ -166,6 +190,7 @@ Examples:
 	cmd.Flags().DurationVar(&timeout, "timeout", verify.DefaultTimeout, "time budget per card: a card still not read by then concludes nothing (exit 3)")
 	sf.register(cmd)
 	registerTrace(cmd)
+	tf.register(cmd)
 	register(cmd)
 }
 
@@ -372,6 +397,9 @@ func writeReport(w io.Writer, rep *verify.Report, lang string, color bool) {
 		fmt.Fprintf(w, t["files"]+"\n", rep.Reader)
 	} else {
 		fmt.Fprintf(w, t["card"]+"\n", rep.Reader, rep.Access.Method, rep.Access.Password)
+	}
+	if rep.Access.Terminal != "" {
+		fmt.Fprintf(w, "  EAC: terminal authentication as %s\n", rep.Access.Terminal)
 	}
 	if rep.Access.Note != "" {
 		fmt.Fprintf(w, "  note: %s\n", rep.Access.Note)
