@@ -49,6 +49,11 @@ type Personalizer struct {
 	// point (PUT DATA 64) and, with a terminal, DG3 read back through
 	// terminal authentication.
 	EAC *EAC
+	// Profile is the layout of the cards (lds.ProfileCCCD when empty:
+	// as real CCCDs are); DG2Format the face's encoding (19794-5 when
+	// empty).
+	Profile   lds.Profile
+	DG2Format lds.FaceEncoding
 }
 
 // EAC is the Extended Access Control of a batch (ICAO 9303-11 §7.1): the
@@ -286,6 +291,7 @@ func (p *Personalizer) Personalize(ctx context.Context, cl journal.Claim, st Sta
 		return fail(journal.StepKeys, err)
 	}
 	spec := lds.DocumentSpec{Holder: h, Photo: face, AAPublicKey: &aa.PublicKey, CAPublicKey: &ca.PublicKey,
+		Profile: p.Profile, DG2Format: p.DG2Format,
 		Sign: lds.SODSignOptions{Certificate: p.DSCert, Signer: p.DSSigner, PSS: p.PSS, SigningTime: p.Now}}
 	if len(h.Record.Fingerprints) > 0 {
 		fingers, err := p.Validator.LoadFingerprints(h.Record.Fingerprints)

@@ -22,6 +22,7 @@ import (
 	"github.com/cccd-vn/cccd/apdu"
 	"github.com/cccd-vn/cccd/apdu/pcsc"
 	"github.com/cccd-vn/cccd/journal"
+	"github.com/cccd-vn/cccd/lds"
 	"github.com/cccd-vn/cccd/personalize"
 	"github.com/cccd-vn/cccd/pki"
 	"github.com/cccd-vn/cccd/testcards"
@@ -29,6 +30,7 @@ import (
 
 func init() {
 	var input, format, dsCert, dsKey, dsPKCS11, pinFile, journalTarget, qrOut, batchName, station, operator string
+	var cardProfile, dg2Format string
 	var readers []string
 	var lease time.Duration
 	var resume, dryRun, skipInvalid, asJSON, pss, allowExpired bool
@@ -124,6 +126,18 @@ Examples:
 				return inputError(fmt.Errorf("--input %s is not a regular file", input))
 			}
 			var p personalize.Personalizer
+			switch lds.Profile(cardProfile) {
+			case lds.ProfileCCCD, lds.ProfileICAO:
+				p.Profile = lds.Profile(cardProfile)
+			default:
+				return usageError(c, "--profile must be cccd or icao")
+			}
+			switch lds.FaceEncoding(dg2Format) {
+			case lds.Face19794, lds.Face39794:
+				p.DG2Format = lds.FaceEncoding(dg2Format)
+			default:
+				return usageError(c, "--dg2-format must be 19794 or 39794")
+			}
 			if !dryRun {
 				if dsCert == "" || (dsKey == "") == (dsPKCS11 == "") {
 					return usageError(c, "--ds-cert and one of --ds-key or --ds-pkcs11 are required")
@@ -224,7 +238,7 @@ Examples:
 			var srcs []personalize.CardSource
 			if !dryRun {
 				for _, r := range readers {
-					src, err := cardSource(c, r, pr, stop)
+					src, err := cardSource(c, r, pr, stop, testcards.Profile(cardProfile))
 					if err != nil {
 						return err
 					}
@@ -296,6 +310,8 @@ Examples:
 	fl.BoolVar(&skipInvalid, "skip-invalid", false, "personalize the valid records even if some are invalid")
 	fl.BoolVar(&allowExpired, "allow-expired", false, "personalize a card that is expired on the day it is made (a warning instead of an error)")
 	fl.BoolVar(&pss, "pss", false, "sign EF.SOD with RSA-PSS (RSA Document Signer keys)")
+	fl.StringVar(&cardProfile, "profile", string(lds.ProfileCCCD), "card layout: cccd (as real CCCDs: TA/CA/PACE in EF.CardAccess and DG14, DG3, DG13 field 16) or icao (plain ICAO 9303)")
+	fl.StringVar(&dg2Format, "dg2-format", string(lds.Face19794), "face encoding in DG2: 19794 (ISO/IEC 19794-5, as the CCCD) or 39794 (ISO/IEC 39794-5)")
 	fl.StringVar(&eacDir, "eac", "", "EAC: write DIR/cvca.cvcert as every chip's trust point (and read DG3 back with DIR's inspection system); DIR as 'cccd pki eac init' makes it")
 	fl.BoolVar(&asJSON, "json", false, "print the summary as JSON")
 	registerTrace(cmd)
@@ -368,12 +384,12 @@ func (p *stationPrinter) setBar(b *progressBar) {
 func (p *stationPrinter) barShown() { p.mu.Lock(); p.shown = p.bar != nil; p.mu.Unlock() }
 
 // cardSource builds the station of one --reader value.
-func cardSource(c *cobra.Command, r string, pr *stationPrinter, stop <-chan struct{}) (personalize.CardSource, error) {
+func cardSource(c *cobra.Command, r string, pr *stationPrinter, stop <-chan struct{}, profile testcards.Profile) (personalize.CardSource, error) {
 	if dir, ok := strings.CutPrefix(r, "emu:"); ok {
 		if dir == "" {
 			return nil, usageError(c, "--reader emu:DIR needs a directory for the card images")
 		}
-		return &emuDirSource{dir: dir, card: stationCard(c, pr)}, nil
+		return &emuDirSource{dir: dir, card: stationCard(c, pr), profile: profile}, nil
 	}
 	ctx, err := pcsc.Open()
 	if err != nil {
@@ -414,8 +430,9 @@ func (w sayWriter) Write(b []byte) (int, error) {
 // as not blank, or spoiled, is set aside (renamed), as an operator takes
 // it off the line.
 type emuDirSource struct {
-	dir  string
-	card func(t apdu.Transport, reader string) *apdu.Card
+	dir     string
+	card    func(t apdu.Transport, reader string) *apdu.Card
+	profile testcards.Profile
 }
 
 func (s *emuDirSource) Reader() string { return "emu:" + s.dir }
@@ -426,7 +443,7 @@ func (s *emuDirSource) Next(id string, prior *journal.Attempt) (personalize.Stat
 	}
 	path := filepath.Join(s.dir, id+".card")
 	if _, err := os.Stat(path); err != nil {
-		if err := testcards.NewBlankImage(testcards.ProfileCCCD).Save(path); err != nil {
+		if err := testcards.NewBlankImage(s.profile).Save(path); err != nil {
 			return personalize.Station{}, nil, err
 		}
 	}
