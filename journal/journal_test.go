@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"context"
 	"database/sql"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"math"
@@ -526,12 +527,40 @@ func TestSQLiteRefusesOtherFiles(t *testing.T) {
 	}
 }
 
+// TestCanonicalForm: the hashed form, byte for byte (the commitment
+// computed independently: Python's hashlib gave the same), with the ID
+// number nowhere in it, a text holding a literal "\u003c", U+2028 and
+// invalid UTF-8, and a checkpoint.
 func TestCanonicalForm(t *testing.T) {
-	e := Event{Batch: "b", Seq: 3, Station: "pc1", Reader: "Virtual PCD 00 00", StationSeq: 2, Time: "2026-03-01T08:00:00.000000000Z",
-		IDNumber: "001099012345", Line: 7, Attempt: 1, Step: StepLock, Outcome: Started, Operator: "Lan", Card: "3B", Detail: `a<b & "c"` + "\n"}
-	want := `{"v":1,"batch":"b","seq":3,"station":"pc1","reader":"Virtual PCD 00 00","station_seq":2,"time":"2026-03-01T08:00:00.000000000Z","id_number":"001099012345","line":7,"attempt":1,"step":"lock","outcome":"started","operator":"Lan","card":"3B","detail":"a<b & \"c\"\n"}`
-	if got := e.Canonical(); got != want {
+	e := Event{Batch: "b", BatchID: "9f", Seq: 3, Prev: GenesisHash, Station: "pc1", Reader: "Virtual PCD 00 00", StationSeq: 2, Time: "2026-03-01T08:00:00.000000000Z",
+		IDNumber: "001099012345", Salt: "00112233445566778899aabbccddeeff", Line: 7, Attempt: 1, Step: StepLock, Outcome: Started, Operator: "Lan",
+		Card: "emu:cards/001099012345.card", Detail: `a<b & "c"` + "\n\\u003c\u2028\xff"}
+	want := `{"v":2,"batch":"b","batch_id":"9f","seq":3,"prev":"` + GenesisHash + `","station":"pc1","reader":"Virtual PCD 00 00","station_seq":2,"time":"2026-03-01T08:00:00.000000000Z",` +
+		`"subject":"bd56259b623ddae0634ce18594fc8772ad4578ae56042e9f3e95005997d732a8","line":7,"attempt":1,"step":"lock","outcome":"started","operator":"Lan",` +
+		`"card":"emu:cards/${id}.card","detail":"a<b & \"c\"\n\\u003c\u2028` + "\ufffd" + `"}`
+	got := e.Canonical()
+	if got != want {
 		t.Fatalf("\n%s\n%s", got, want)
+	}
+	if strings.Contains(got, e.IDNumber) {
+		t.Fatal("the ID number is in the canonical form")
+	}
+	// It is JSON, and reads back to the same bytes.
+	var back canonicalEntry
+	if err := json.Unmarshal([]byte(got), &back); err != nil {
+		t.Fatal(err)
+	}
+	if again := back.event().Canonical(); again != got {
+		t.Fatalf("read back:\n%s\n%s", again, got)
+	}
+	cp := Event{Batch: "b", BatchID: "9f", Seq: 4, Prev: EntryHash(got), Station: "pc1", Reader: "r", StationSeq: 3, Time: "2026-03-01T08:00:01.000000000Z", Step: StepCheckpoint, Outcome: Succeeded,
+		Checkpoint: &Checkpoint{Reason: ReasonEvery, Done: 100, StationDone: 50, Records: 500, Every: 50, DSCert: "d5", DSSerial: "1f", Key: "ab", Alg: "ecdsa-sha256", Sig: "c2ln"}}
+	wantCP := `,"checkpoint":{"reason":"every","done":100,"station_done":50,"records":500,"every":50,"crash_seq":0,"crash_station_seq":0,"ds_cert":"d5","ds_serial":"1f","key":"ab","alg":"ecdsa-sha256","sig":"c2ln"}}`
+	if got := cp.Canonical(); !strings.HasSuffix(got, wantCP) || !strings.Contains(got, `"subject":"",`) {
+		t.Fatalf("checkpoint: %s", got)
+	}
+	if msg := string(CheckpointMessage(cp)); !strings.HasPrefix(msg, "cccd journal checkpoint v2\n{") || !strings.HasSuffix(msg, `"sig":""}}`) {
+		t.Fatalf("checkpoint message: %s", msg)
 	}
 }
 

@@ -139,6 +139,9 @@ func pgSchema(ctx context.Context, db *sql.DB) error {
 			pid BIGINT NOT NULL DEFAULT 0,
 			started TEXT NOT NULL,
 			last_seq BIGINT NOT NULL DEFAULT 0,
+			last_entry BIGINT NOT NULL DEFAULT 0,
+			done BIGINT NOT NULL DEFAULT 0,
+			sealed BIGINT NOT NULL DEFAULT 0,
 			PRIMARY KEY (batch, station, reader))`,
 		`CREATE INDEX IF NOT EXISTS records_line ON records (batch, line)`,
 		`CREATE OR REPLACE FUNCTION cccd_events_append_only() RETURNS trigger LANGUAGE plpgsql AS $$
@@ -157,7 +160,7 @@ func pgSchema(ctx context.Context, db *sql.DB) error {
 		return err
 	}
 	if v != schemaVersion {
-		return fmt.Errorf("journal layout %s, this cccd writes layout %s", v, schemaVersion)
+		return layoutError(v)
 	}
 	return tx.Commit()
 }
