@@ -404,7 +404,11 @@ func (v *Verifier) Add(a AuditEntry) {
 		if e.Checkpoint != nil {
 			kind, what = ProblemReplayed, "a checkpoint"
 		}
-		v.problem(kind, e.Seq, e.Time, "%s is %s of another batch (%q, id %s; this is %q, id %s), %s: it was inserted", where, what, e.Batch, short(e.BatchID), v.rep.Batch, short(v.rep.BatchID), describe(e))
+		seq := int64(0)
+		if a.Row != nil {
+			seq = a.Row.Seq
+		}
+		v.problem(kind, seq, e.Time, "%s is %s of another batch (%q, id %s; this is %q, id %s): its %s there; it was inserted", where, what, e.Batch, short(e.BatchID), v.rep.Batch, short(v.rep.BatchID), describe(e))
 		return
 	}
 	storedSeq := int64(0)
@@ -607,7 +611,7 @@ func (v *Verifier) checkpoint(w *verified, st *StationAudit) {
 			ok = false
 			who := "a certificate the journal does not hold"
 			if own {
-				who = "certificate " + certName(cert)
+				who = "the journal's certificate " + certName(cert)
 			}
 			v.problem(ProblemUntrusted, e.Seq, e.Time, "%s is signed by a key that is none of the station certificates given (%s, sha256 %s): forged", describe(e), who, short(cp.Key))
 			cert = nil
@@ -620,10 +624,10 @@ func (v *Verifier) checkpoint(w *verified, st *StationAudit) {
 	if cert != nil {
 		if err := verifyCheckpoint(cert, e); err != nil {
 			ok = false
-			v.problem(ProblemForged, e.Seq, e.Time, "%s: its signature does not verify with %s (%v): forged or changed", describe(e), certName(cert), err)
+			v.problem(ProblemForged, e.Seq, e.Time, "%s: its signature does not verify with the certificate %s (%v): forged or changed", describe(e), certName(cert), err)
 		} else if t, err := ParseTime(e.Time); err == nil && (t.Before(cert.NotBefore) || t.After(cert.NotAfter)) {
 			ok = false
-			v.problem(ProblemForged, e.Seq, e.Time, "%s is dated outside the validity of %s (%s to %s)", describe(e), certName(cert), cert.NotBefore.Format(time.DateOnly), cert.NotAfter.Format(time.DateOnly))
+			v.problem(ProblemForged, e.Seq, e.Time, "%s is dated outside the validity of the certificate %s (%s to %s)", describe(e), certName(cert), cert.NotBefore.Format(time.DateOnly), cert.NotAfter.Format(time.DateOnly))
 		}
 	}
 	if cp.Done != v.done || cp.StationDone != st.Done {
@@ -683,7 +687,7 @@ func (v *Verifier) checkpoint(w *verified, st *StationAudit) {
 }
 
 func certName(c *pki.Certificate) string {
-	return fmt.Sprintf("the certificate %q (serial %s)", c.Subject.String(), c.SerialNumber.Text(16))
+	return fmt.Sprintf("%q (serial %s)", c.Subject.String(), c.SerialNumber.Text(16))
 }
 
 func contains(s []string, x string) bool {
@@ -750,7 +754,11 @@ func (v *Verifier) Finish(counters *Counters) *AuditReport {
 		case len(running) > 0:
 			cut.Cause = "stations are at work (" + strings.Join(running, ", ") + "): their next checkpoint covers the tail"
 		case len(tail) > 0:
-			cut.Cause = "the session of " + strings.Join(tail, ", ") + " ended without its closing checkpoint: a crash (the journal's counters agree), or entries after " + fmt.Sprint(rep.LastSeq) + " were removed; nothing after the last checkpoint is signed. Resume the station (cccd personalize --resume): its start checkpoint seals the tail and says where the crash was"
+			agree := ""
+			if counters != nil {
+				agree = " (the journal's counters agree)"
+			}
+			cut.Cause = "the session of " + strings.Join(tail, ", ") + " ended without its closing checkpoint: a crash" + agree + ", or entries after " + fmt.Sprint(rep.LastSeq) + " were removed; nothing after the last checkpoint is signed. Resume the station (cccd personalize --resume): its start checkpoint seals the tail and says where the crash was"
 		default:
 			cut.Cause = "nothing after the last checkpoint is signed"
 		}
@@ -787,7 +795,7 @@ func (v *Verifier) Finish(counters *Counters) *AuditReport {
 func (v *Verifier) checkCounters(c *Counters) {
 	rep := v.rep
 	if c.LastSeq > rep.LastSeq {
-		v.problem(ProblemDeleted, rep.LastSeq+1, "", "the journal's batch row counts %d entries, the chain ends at entry %d: entries %d to %d were removed (a crash never leaves them apart: each entry and the count are one transaction)", c.LastSeq, rep.LastSeq, rep.LastSeq+1, c.LastSeq)
+		v.problem(ProblemDeleted, rep.LastSeq+1, "", "the journal's batch row counts %d entries, the chain ends at entry %d: %s removed (a crash never leaves them apart: each entry and the count are one transaction)", c.LastSeq, rep.LastSeq, span(rep.LastSeq+1, c.LastSeq))
 	} else if c.LastSeq == rep.LastSeq && c.Head != rep.Head && rep.LastSeq > 0 {
 		v.problem(ProblemEdited, rep.LastSeq, rep.LastTime, "the journal's batch row names another hash for entry %d, the last: it was changed", rep.LastSeq)
 	}
@@ -801,4 +809,12 @@ func (v *Verifier) checkCounters(c *Counters) {
 			v.problem(ProblemDeleted, s.LastEntry, "", "station %s (reader %s): its row counts %d entries, the last at seq %d; the chain holds %d, the last at seq %d: entries of the station were removed", s.Station, s.Reader, s.LastSeq, s.LastEntry, n, last)
 		}
 	}
+}
+
+// span names entries from a to b: "entry 7 was" or "entries 7 to 9 were".
+func span(a, b int64) string {
+	if a == b {
+		return fmt.Sprintf("entry %d was", a)
+	}
+	return fmt.Sprintf("entries %d to %d were", a, b)
 }

@@ -7,10 +7,13 @@ import (
 	"crypto/rsa"
 	"crypto/sha256"
 	"crypto/x509"
+	"crypto/x509/pkix"
 	"encoding/base64"
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"math/big"
+	"time"
 
 	"github.com/cccd-vn/cccd/internal/cms"
 	"github.com/cccd-vn/cccd/pki"
@@ -239,4 +242,28 @@ func verifyCheckpoint(cert *pki.Certificate, e Event) error {
 		return errors.New("the signature is not base64")
 	}
 	return cms.VerifyMessage(cert.PublicKey, ca, a.hash, CheckpointMessage(e), sig)
+}
+
+// NewStationCertificate makes a self-signed certificate for a station key
+// (for a factory without its own PKI, and for tests): CN "cccd station
+// NAME", digitalSignature only (critical), not a CA, valid from notBefore
+// for the given years. An auditor is given this certificate (or its
+// SHA-256) by the factory, out of band: that is what makes it trusted.
+func NewStationCertificate(key crypto.Signer, name string, notBefore time.Time, years int) ([]byte, error) {
+	alg, err := algFor(key.Public())
+	if err != nil {
+		return nil, err
+	}
+	serial := make([]byte, 16)
+	rand.Read(serial)
+	serial[0] &= 0x7f // positive (RFC 5280 §4.1.2.2)
+	tmpl := &pki.Template{
+		SerialNumber: new(big.Int).SetBytes(serial),
+		Subject:      pkix.Name{CommonName: "cccd station " + name},
+		NotBefore:    notBefore,
+		NotAfter:     notBefore.AddDate(years, 0, 0),
+		KeyUsage:     x509.KeyUsageDigitalSignature,
+		MaxPathLen:   -1,
+	}
+	return pki.CreateCertificate(tmpl, nil, key.Public(), key, pki.SigningParams{Hash: alg.hash, Scheme: cms.PKCS1v15})
 }

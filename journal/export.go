@@ -399,7 +399,7 @@ func VerifyAuditFile(r io.Reader, source string, opt AuditOptions) (*AuditReport
 		v.problem(ProblemFile, 0, "", "the file's end line says %d entries ending with hash %s; the file holds %d ending with %s: lines were removed or added", end.Entries, short(end.Head), entries, short(last))
 	}
 	if end.JournalLastSeq > rep.LastSeq {
-		v.problem(ProblemDeleted, rep.LastSeq+1, "", "at export the journal counted %d entries, the chain in the file ends at entry %d: entries %d to %d are not in the file", end.JournalLastSeq, rep.LastSeq, rep.LastSeq+1, end.JournalLastSeq)
+		v.problem(ProblemDeleted, rep.LastSeq+1, "", "at export the journal counted %d entries, the chain in the file ends at entry %d: %s left out of the file", end.JournalLastSeq, rep.LastSeq, span(rep.LastSeq+1, end.JournalLastSeq))
 	}
 	if v.nProblem > 0 {
 		rep.Verdict = VerdictTampered

@@ -11,6 +11,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -18,6 +19,7 @@ import (
 	"time"
 
 	"github.com/cccd-vn/cccd/journal/pgtest"
+	"github.com/cccd-vn/cccd/pki"
 )
 
 func TestMain(m *testing.M) {
@@ -40,12 +42,38 @@ func childMain() {
 		fmt.Println("error:", err)
 		os.Exit(1)
 	}
-	st, err := j.Join(ctx, StationInfo{Batch: "b", Station: os.Getenv("JOURNAL_STATION"), Reader: "r"})
+	info := StationInfo{Batch: "b", Station: os.Getenv("JOURNAL_STATION"), Reader: "r"}
+	if kf := os.Getenv("JOURNAL_KEY"); kf != "" {
+		// A station with a station key: its checkpoints are signed.
+		if info.Key, err = pki.LoadSigner(kf); err == nil {
+			info.KeyCert, err = os.ReadFile(os.Getenv("JOURNAL_CERT"))
+		}
+		if err != nil {
+			fmt.Println("error:", err)
+			os.Exit(1)
+		}
+		info.CheckpointEvery, _ = strconv.Atoi(os.Getenv("JOURNAL_EVERY"))
+	}
+	st, err := j.Join(ctx, info)
 	if err != nil {
 		fmt.Println("error:", err)
 		os.Exit(1)
 	}
+	// $JOURNAL_DONE: cards finished done first (they count for the
+	// station's checkpoints).
+	for _, id := range strings.Split(os.Getenv("JOURNAL_DONE"), ",") {
+		if id == "" {
+			continue
+		}
+		if err := cardEvents(ctx, st, id); err != nil {
+			fmt.Println("error:", err)
+			os.Exit(1)
+		}
+	}
 	for i, id := range strings.Split(os.Getenv("JOURNAL_IDS"), ",") {
+		if id == "" {
+			continue
+		}
 		c, err := st.Claim(ctx, id, i+1)
 		if err == nil {
 			err = c.Begin(ctx, Card{ID: "card-" + id, ATR: "3B00"})
@@ -67,8 +95,16 @@ func childMain() {
 // SIGKILL once its claims are made: a station that died mid-card.
 func killedStation(t *testing.T, target, station string, lock bool, ids ...string) {
 	t.Helper()
+	killedStationEnv(t, nil, target, station, lock, ids...)
+}
+
+// killedStationEnv is killedStation with more of the child's environment
+// (a station key, cards done first).
+func killedStationEnv(t *testing.T, env []string, target, station string, lock bool, ids ...string) {
+	t.Helper()
 	cmd := exec.Command(os.Args[0], "-test.run=^$")
 	cmd.Env = append(os.Environ(), "JOURNAL_TEST_CHILD=1", "JOURNAL_TARGET="+target, "JOURNAL_STATION="+station, "JOURNAL_IDS="+strings.Join(ids, ","))
+	cmd.Env = append(cmd.Env, env...)
 	if lock {
 		cmd.Env = append(cmd.Env, "JOURNAL_LOCK=1")
 	}

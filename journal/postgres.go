@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"database/sql/driver"
+	"errors"
 	"fmt"
 	"net/url"
 	"strconv"
@@ -68,7 +69,11 @@ func (d *pgDialect) lockSlot(ctx context.Context, slot int64) (func() error, boo
 		// ErrBadConn makes database/sql close the connection rather than
 		// pool it: whatever the unlock did, the lock dies with it.
 		conn.Raw(func(any) error { return driver.ErrBadConn })
-		return conn.Close()
+		// The connection is closed by then; Close says so.
+		if err := conn.Close(); err != nil && !errors.Is(err, sql.ErrConnDone) {
+			return err
+		}
+		return nil
 	}, true, nil
 }
 
