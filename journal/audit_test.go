@@ -6,8 +6,8 @@ import (
 	"crypto"
 	"encoding/base64"
 	"encoding/json"
-	"errors"
 	"encoding/pem"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -605,4 +605,3 @@ func TestAuditExport(t *testing.T) {
 		}
 	})
 }
-
