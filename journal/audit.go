@@ -228,7 +228,8 @@ type AuditOptions struct {
 // Counters are the journal's own bookkeeping of a batch, read before its
 // entries: the chain must reach at least that far.
 type Counters struct {
-	LastSeq  int64
+	LastSeq int64
+	// Head is the hash of the last entry, as the batch's row has it.
 	Head     string
 	Stations []StationCounter
 }
@@ -796,8 +797,8 @@ func (v *Verifier) checkCounters(c *Counters) {
 	rep := v.rep
 	if c.LastSeq > rep.LastSeq {
 		v.problem(ProblemDeleted, rep.LastSeq+1, "", "the journal's batch row counts %d entries, the chain ends at entry %d: %s removed (a crash never leaves them apart: each entry and the count are one transaction)", c.LastSeq, rep.LastSeq, span(rep.LastSeq+1, c.LastSeq))
-	} else if c.LastSeq == rep.LastSeq && c.Head != rep.Head && rep.LastSeq > 0 {
-		v.problem(ProblemEdited, rep.LastSeq, rep.LastTime, "the journal's batch row names another hash for entry %d, the last: it was changed", rep.LastSeq)
+	} else if c.LastSeq == rep.LastSeq && rep.LastSeq > 0 && c.Head != rep.Head {
+		v.problem(ProblemEdited, rep.LastSeq, rep.LastTime, "entry %d, the last, is not the one the journal's batch row names as its head: it was changed", rep.LastSeq)
 	}
 	for _, s := range c.Stations {
 		st := v.stations[s.Station+"\x00"+s.Reader]

@@ -31,6 +31,9 @@ type dialect interface {
 	// writeLock orders write transactions (a no-op where the database
 	// queues them itself).
 	writeLock() func()
+	// writableCTE: a WITH clause may hold an INSERT (PostgreSQL), so the
+	// entry and the batch's new head go in one statement.
+	writableCTE() bool
 	// slotAlive reports whether some process holds a slot's liveness lock.
 	slotAlive(ctx context.Context, q queryer, slot int64) (bool, error)
 	where() string
@@ -113,9 +116,13 @@ var errSuperseded = errors.New("this station was superseded by a newer process o
 // transaction: the batch's row is locked from the first statement to the
 // commit, so the head it signs is the head, whichever station writes.
 func (c *core) appendEvent(ctx context.Context, tx *sql.Tx, ev *Event, session string, join *StationInfo, key *stationKey) error {
+	// The chain's head is a column of the batch's row, so it comes back
+	// from the statement that locks that row: on PostgreSQL a statement
+	// waiting for the lock re-reads the row as the holder committed it,
+	// where a read of the events table would see the statement's older
+	// snapshot and miss the entry just committed.
 	var head string
-	var done int64
-	if err := tx.QueryRowContext(ctx, c.q(`UPDATE batches SET last_seq = last_seq + 1 WHERE batch = ? RETURNING last_seq, head, uid, done`), ev.Batch).Scan(&ev.Seq, &head, &ev.BatchID, &done); err != nil {
+	if err := tx.QueryRowContext(ctx, c.q(`UPDATE batches SET last_seq = last_seq + 1 WHERE batch = ? RETURNING last_seq, uid, head`), ev.Batch).Scan(&ev.Seq, &ev.BatchID, &head); err != nil {
 		if errors.Is(err, sql.ErrNoRows) {
 			return fmt.Errorf("batch %q: %w", ev.Batch, ErrNoBatch)
 		}
@@ -147,9 +154,6 @@ func (c *core) appendEvent(ctx context.Context, tx *sql.Tx, ev *Event, session s
 	if err != nil {
 		return err
 	}
-	if head == "" {
-		head = GenesisHash
-	}
 	ev.Prev = head
 	ev.Salt = ""
 	if ev.IDNumber != "" {
@@ -157,6 +161,12 @@ func (c *core) appendEvent(ctx context.Context, tx *sql.Tx, ev *Event, session s
 	}
 	cpJSON := ""
 	if cp != nil {
+		// The batch's done cards: the stations' counts (a few rows),
+		// read only for a checkpoint.
+		var done int64
+		if err := tx.QueryRowContext(ctx, c.q(`SELECT COALESCE(SUM(done), 0) FROM stations WHERE batch = ?`), ev.Batch).Scan(&done); err != nil {
+			return err
+		}
 		cp.Done, cp.StationDone = done, ev.stationDone
 		if sealed == 1 {
 			cp.Reason = ReasonStop
@@ -172,14 +182,20 @@ func (c *core) appendEvent(ctx context.Context, tx *sql.Tx, ev *Event, session s
 	}
 	canon := ev.Canonical()
 	ev.Hash = EntryHash(canon)
-	_, err = tx.ExecContext(ctx, c.q(`INSERT INTO events (batch, seq, station, reader, station_seq, time, id_number, line, attempt, step, outcome, operator, card, detail, prev, hash, salt, checkpoint, canonical)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
-		ev.Batch, ev.Seq, ev.Station, ev.Reader, ev.StationSeq, ev.Time, ev.IDNumber, ev.Line, ev.Attempt, string(ev.Step), string(ev.Outcome), ev.Operator, ev.Card, ev.Detail,
-		ev.Prev, ev.Hash, ev.Salt, cpJSON, canon)
-	if err != nil {
+	args := []any{ev.Batch, ev.Seq, ev.Station, ev.Reader, ev.StationSeq, ev.Time, ev.IDNumber, ev.Line, ev.Attempt, string(ev.Step), string(ev.Outcome), ev.Operator, ev.Card, ev.Detail,
+		ev.Prev, ev.Hash, ev.Salt, cpJSON, canon}
+	const insert = `INSERT INTO events (batch, seq, station, reader, station_seq, time, id_number, line, attempt, step, outcome, operator, card, detail, prev, hash, salt, checkpoint, canonical)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
+	const setHead = `UPDATE batches SET head = ? WHERE batch = ?`
+	if c.d.writableCTE() {
+		// One round trip for the entry and the new head (PostgreSQL).
+		_, err = tx.ExecContext(ctx, c.q(`WITH entry AS (`+insert+`) `+setHead), append(args, ev.Hash, ev.Batch)...)
 		return err
 	}
-	_, err = tx.ExecContext(ctx, c.q(`UPDATE batches SET head = ?, done = done + ? WHERE batch = ?`), ev.Hash, isDone, ev.Batch)
+	if _, err = tx.ExecContext(ctx, c.q(insert), args...); err != nil {
+		return err
+	}
+	_, err = tx.ExecContext(ctx, c.q(setHead), ev.Hash, ev.Batch)
 	return err
 }
 
@@ -203,7 +219,7 @@ func (c *core) Join(ctx context.Context, info StationInfo) (Station, error) {
 	now := formatTime(c.opt.now())
 	var slot int64
 	err = c.tx(ctx, func(tx *sql.Tx) error {
-		if _, err := tx.ExecContext(ctx, c.q(`INSERT INTO batches (batch, created, last_seq, uid, head, done) VALUES (?, ?, 0, ?, ?, 0) ON CONFLICT (batch) DO NOTHING`),
+		if _, err := tx.ExecContext(ctx, c.q(`INSERT INTO batches (batch, created, last_seq, uid, head) VALUES (?, ?, 0, ?, ?) ON CONFLICT (batch) DO NOTHING`),
 			info.Batch, now, newSession(), GenesisHash); err != nil {
 			return err
 		}
@@ -826,8 +842,7 @@ var schemaTables = []string{
 		created TEXT NOT NULL,
 		last_seq BIGINT NOT NULL DEFAULT 0,
 		uid TEXT NOT NULL,
-		head TEXT NOT NULL,
-		done BIGINT NOT NULL DEFAULT 0)`,
+		head TEXT NOT NULL)`,
 	`CREATE TABLE IF NOT EXISTS records (
 		batch TEXT NOT NULL,
 		id_number TEXT NOT NULL,

@@ -22,7 +22,7 @@ import (
 //	{"type":"certificate","role":"station"|"ds","sha256":…,"der":BASE64}   one per certificate
 //	{"type":"entry","entry":CANONICAL,"id_number":…,"salt":…}               one per entry, in seq order
 //	{"type":"entry","entry":CANONICAL,"pid":…}                              (pseudonymised)
-//	{"type":"end","entries":N,"head":…,"journal_last_seq":…,"journal_head":…}
+//	{"type":"end","entries":N,"head":…,"journal_last_seq":…}
 //
 // CANONICAL is the entry's hashed form byte for byte (a JSON object, so
 // the file reads as plain JSON); the verifier hashes exactly those bytes.
@@ -64,7 +64,6 @@ type AuditEnd struct {
 	Entries        int64  `json:"entries"`
 	Head           string `json:"head"`
 	JournalLastSeq int64  `json:"journal_last_seq"`
-	JournalHead    string `json:"journal_head"`
 }
 
 type auditEntryLine struct {
@@ -272,7 +271,7 @@ func (c *core) ExportAudit(ctx context.Context, batch string, w io.Writer, opt E
 	if err != nil {
 		return err
 	}
-	line(AuditEnd{Type: "end", Entries: n, Head: head, JournalLastSeq: cnt.LastSeq, JournalHead: cnt.Head})
+	line(AuditEnd{Type: "end", Entries: n, Head: head, JournalLastSeq: cnt.LastSeq})
 	return bw.Flush()
 }
 

@@ -88,6 +88,7 @@ func (d *pgDialect) slotAlive(ctx context.Context, q queryer, slot int64) (bool,
 }
 
 func (d *pgDialect) writeLock() func() { return func() {} }
+func (d *pgDialect) writableCTE() bool { return true }
 func (d *pgDialect) where() string     { return d.name }
 func (d *pgDialect) close() error      { return nil }
 

@@ -51,6 +51,7 @@ func (d *sqliteDialect) slotAlive(ctx context.Context, q queryer, slot int64) (b
 	return d.locks.held(slot)
 }
 func (d *sqliteDialect) writeLock() func() { return d.locks.writeLock() }
+func (d *sqliteDialect) writableCTE() bool { return false }
 func (d *sqliteDialect) where() string     { return d.path }
 func (d *sqliteDialect) close() error      { return d.locks.close() }
 
