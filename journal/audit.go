@@ -174,6 +174,12 @@ type AuditReport struct {
 	LastSeq        int64          `json:"last_seq"`
 	Checkpoints    int            `json:"checkpoints"`
 	LastCheckpoint *CheckpointRef `json:"last_checkpoint,omitempty"`
+	// IntactUpTo is the last entry before the first problem: entries 1
+	// to IntactUpTo are linked and unaltered (LastSeq when nothing is
+	// wrong); SignedUpTo the last checkpoint among them that verifies,
+	// which signs them (0: none).
+	IntactUpTo int64 `json:"intact_up_to"`
+	SignedUpTo int64 `json:"signed_up_to"`
 	// Sealed: the chain ends with a checkpoint that verifies.
 	Sealed bool `json:"sealed"`
 	Cut    *Cut `json:"cut,omitempty"`
@@ -315,6 +321,8 @@ type Verifier struct {
 	lastCP   *CheckpointRef
 	lastWas  bool // the last chained entry is a checkpoint that verifies
 	nProblem int
+	firstBad int64   // the lowest entry a problem names (0: none)
+	goodCPs  []int64 // the checkpoints that verify, in seq order
 }
 
 // NewVerifier starts the verification of one batch (batchID from the
@@ -348,6 +356,9 @@ func NewVerifier(batch, batchID, source string, certs [][]byte, opt AuditOptions
 
 func (v *Verifier) problem(kind string, seq int64, t, format string, args ...any) {
 	v.nProblem++
+	if seq > 0 && (v.firstBad == 0 || seq < v.firstBad) {
+		v.firstBad = seq
+	}
 	if len(v.rep.Problems) >= maxProblemsListed {
 		v.rep.ProblemsNotListed++
 		return
@@ -685,6 +696,9 @@ func (v *Verifier) checkpoint(w *verified, st *StationAudit) {
 	}
 	v.lastCP = &CheckpointRef{Seq: e.Seq, Time: shortTime(e.Time), Station: e.Station, Reader: e.Reader, Reason: cp.Reason, Done: cp.Done, Records: cp.Records}
 	v.lastWas = ok
+	if ok {
+		v.goodCPs = append(v.goodCPs, e.Seq)
+	}
 }
 
 func certName(c *pki.Certificate) string {
@@ -779,6 +793,7 @@ func (v *Verifier) Finish(counters *Counters) *AuditReport {
 	if !rep.Pinned && rep.Checkpoints > 0 {
 		rep.Notes = append(rep.Notes, "the checkpoints were checked with the station certificates the journal itself carries: give --station-cert to check who signed them")
 	}
+	v.intact()
 	switch {
 	case v.nProblem > 0:
 		rep.Verdict = VerdictTampered
@@ -818,4 +833,20 @@ func span(a, b int64) string {
 		return fmt.Sprintf("entry %d was", a)
 	}
 	return fmt.Sprintf("entries %d to %d were", a, b)
+}
+
+// intact sets how far the chain is linked, unaltered and signed: up to
+// the first entry a problem names.
+func (v *Verifier) intact() {
+	rep := v.rep
+	rep.IntactUpTo = rep.LastSeq
+	if v.firstBad > 0 {
+		rep.IntactUpTo = min(rep.LastSeq, v.firstBad-1)
+	}
+	rep.SignedUpTo = 0
+	for _, s := range v.goodCPs {
+		if s <= rep.IntactUpTo {
+			rep.SignedUpTo = s
+		}
+	}
 }

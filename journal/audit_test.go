@@ -265,7 +265,11 @@ func TestAuditEditedEvent(t *testing.T) {
 		e := evs[8]
 		e.Card = "emu:cards/forged.card"
 		tamper(t, j, `UPDATE events SET card = ?, canonical = ? WHERE batch = 'b' AND seq = 9`, e.Card, e.Canonical())
-		wantProblem(t, audit(t, j, ka, kb), ProblemEdited, 9, "entry 9", "was changed after it was written", "entry 10")
+		rep := audit(t, j, ka, kb)
+		wantProblem(t, rep, ProblemEdited, 9, "entry 9", "was changed after it was written", "entry 10")
+		if rep.IntactUpTo != 8 || rep.SignedUpTo != 4 { // B's start checkpoint
+			t.Fatalf("intact up to %d, signed up to %d", rep.IntactUpTo, rep.SignedUpTo)
+		}
 		// A row's field edited alone: the row no longer says what its
 		// hashed form says.
 		tamper(t, j, `UPDATE events SET detail = 'nothing happened' WHERE batch = 'b' AND seq = 12`)

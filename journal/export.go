@@ -401,6 +401,7 @@ func VerifyAuditFile(r io.Reader, source string, opt AuditOptions) (*AuditReport
 		v.problem(ProblemDeleted, rep.LastSeq+1, "", "at export the journal counted %d entries, the chain in the file ends at entry %d: %s left out of the file", end.JournalLastSeq, rep.LastSeq, span(rep.LastSeq+1, end.JournalLastSeq))
 	}
 	if v.nProblem > 0 {
+		v.intact()
 		rep.Verdict = VerdictTampered
 	}
 	return rep, nil

@@ -22,8 +22,12 @@
 // The events table is append-only (triggers refuse UPDATE and DELETE) and
 // numbered twice: seq increases by one per batch, station_seq per station
 // of the batch. Each row keeps its own fields in a canonical form
-// (Event.Canonical), so that a hash chain and signed checkpoints can be laid
-// over the rows later without re-reading anything but the row itself.
+// (Event.Canonical), and the canonical forms are a hash chain: each holds
+// the hash of the batch's entry before it (chain.go). A station with a
+// station key signs checkpoint entries over the chain's head (at its start,
+// every N cards, at its stop); Audit and VerifyAuditFile walk the chain,
+// the signatures and the stations' sessions (audit.go), ExportAudit writes
+// the audit file an auditor checks without the database (export.go).
 package journal
 
 import (

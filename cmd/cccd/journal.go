@@ -592,6 +592,14 @@ func writeAuditReport(w io.Writer, r *journal.AuditReport) {
 		fmt.Fprintln(w, "  nothing shows a change: every entry up to the cut is linked")
 	default:
 		fmt.Fprintf(w, "TAMPERED: %s in batch %s\n", plural(len(r.Problems)+r.ProblemsNotListed, "problem"), r.Batch)
+		switch {
+		case r.IntactUpTo == 0:
+			fmt.Fprintln(w, "  intact: nothing (the first entry is already at fault)")
+		case r.SignedUpTo > 0:
+			fmt.Fprintf(w, "  intact: entries 1 to %d are linked and unaltered, signed up to entry %d by a checkpoint that verifies\n", r.IntactUpTo, r.SignedUpTo)
+		default:
+			fmt.Fprintf(w, "  intact: entries 1 to %d are linked and unaltered (no checkpoint among them verifies)\n", r.IntactUpTo)
+		}
 		for _, p := range r.Problems {
 			fmt.Fprintf(w, "  %s: %s\n", p.Kind, p.Text)
 		}
