@@ -97,7 +97,7 @@ type sigAlg struct {
 	rsa  bool
 }
 
-// SignatureAlgorithms are the names a checkpoint's alg may take: ECDSA
+// sigAlgs are the names a checkpoint's alg may take: ECDSA
 // (DER-encoded signature) or RSA PKCS#1 v1.5, with SHA-2.
 var sigAlgs = []sigAlg{
 	{"ecdsa-sha256", crypto.SHA256, false},

@@ -295,7 +295,7 @@ type Checkpoint struct {
 	DSCert   string `json:"ds_cert"`
 	DSSerial string `json:"ds_serial"`
 	// Key is the SHA-256 (hex) of the station certificate, Alg the
-	// signature algorithm (SignatureAlgorithms), Sig the signature
+	// signature algorithm (one of sigAlgs: ecdsa-sha256…, rsa-pkcs1-sha256…), Sig the signature
 	// (base64) over CheckpointMessage.
 	Key string `json:"key"`
 	Alg string `json:"alg"`
