@@ -4,7 +4,9 @@ import (
 	"context"
 	"crypto/rand"
 	"database/sql"
+	"encoding/base64"
 	"encoding/hex"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"strings"
@@ -29,6 +31,9 @@ type dialect interface {
 	// writeLock orders write transactions (a no-op where the database
 	// queues them itself).
 	writeLock() func()
+	// writableCTE: a WITH clause may hold an INSERT (PostgreSQL), so the
+	// entry and the batch's new head go in one statement.
+	writableCTE() bool
 	// slotAlive reports whether some process holds a slot's liveness lock.
 	slotAlive(ctx context.Context, q queryer, slot int64) (bool, error)
 	where() string
@@ -104,23 +109,44 @@ var errSuperseded = errors.New("this station was superseded by a newer process o
 
 // appendEvent numbers ev (per batch, then per station: always in this
 // order, so that concurrent transactions take the rows' locks in one
-// order), stores it with its canonical form and returns it. join, when
-// set, starts the station's new session instead of checking it.
-func (c *core) appendEvent(ctx context.Context, tx *sql.Tx, ev *Event, session string, join *StationInfo) error {
-	if err := tx.QueryRowContext(ctx, c.q(`UPDATE batches SET last_seq = last_seq + 1 WHERE batch = ? RETURNING last_seq`), ev.Batch).Scan(&ev.Seq); err != nil {
+// order), links it to the batch's chain, stores it with its canonical
+// form and its hash, and returns it. join, when set, starts the station's
+// new session instead of checking it. A checkpoint entry (ev.Checkpoint
+// set) gets its counts here and is signed with key, inside the
+// transaction: the batch's row is locked from the first statement to the
+// commit, so the head it signs is the head, whichever station writes.
+func (c *core) appendEvent(ctx context.Context, tx *sql.Tx, ev *Event, session string, join *StationInfo, key *stationKey) error {
+	// The chain's head is a column of the batch's row, so it comes back
+	// from the statement that locks that row: on PostgreSQL a statement
+	// waiting for the lock re-reads the row as the holder committed it,
+	// where a read of the events table would see the statement's older
+	// snapshot and miss the entry just committed.
+	var head string
+	if err := tx.QueryRowContext(ctx, c.q(`UPDATE batches SET last_seq = last_seq + 1 WHERE batch = ? RETURNING last_seq, uid, head`), ev.Batch).Scan(&ev.Seq, &ev.BatchID, &head); err != nil {
 		if errors.Is(err, sql.ErrNoRows) {
 			return fmt.Errorf("batch %q: %w", ev.Batch, ErrNoBatch)
 		}
 		return err
 	}
+	isDone := 0
+	if ev.Step == StepFinish && ev.Outcome == Outcome(StateDone) {
+		isDone = 1
+	}
+	cp := ev.Checkpoint
+	// sealed: the station's last entry is its closing checkpoint (a
+	// session that ends otherwise crashed; the next start says so).
+	sealed := 0
+	if cp != nil && cp.Reason != ReasonStart && cp.Reason != ReasonEvery {
+		sealed = 1
+	}
 	var err error
 	if join != nil {
-		err = tx.QueryRowContext(ctx, c.q(`UPDATE stations SET last_seq = last_seq + 1, session = ?, operator = ?, ds_serial = ?, host = ?, pid = ?, started = ?
-			WHERE batch = ? AND station = ? AND reader = ? RETURNING last_seq`),
-			session, join.Operator, join.DSSerial, join.Host, join.PID, ev.Time, ev.Batch, ev.Station, ev.Reader).Scan(&ev.StationSeq)
+		err = tx.QueryRowContext(ctx, c.q(`UPDATE stations SET last_seq = last_seq + 1, last_entry = ?, sealed = 0, session = ?, operator = ?, ds_serial = ?, host = ?, pid = ?, started = ?
+			WHERE batch = ? AND station = ? AND reader = ? RETURNING last_seq, done`),
+			ev.Seq, session, join.Operator, join.DSSerial, join.Host, join.PID, ev.Time, ev.Batch, ev.Station, ev.Reader).Scan(&ev.StationSeq, &ev.stationDone)
 	} else {
-		err = tx.QueryRowContext(ctx, c.q(`UPDATE stations SET last_seq = last_seq + 1 WHERE batch = ? AND station = ? AND reader = ? AND session = ? RETURNING last_seq`),
-			ev.Batch, ev.Station, ev.Reader, session).Scan(&ev.StationSeq)
+		err = tx.QueryRowContext(ctx, c.q(`UPDATE stations SET last_seq = last_seq + 1, last_entry = ?, done = done + ?, sealed = ? WHERE batch = ? AND station = ? AND reader = ? AND session = ? RETURNING last_seq, done`),
+			ev.Seq, isDone, sealed, ev.Batch, ev.Station, ev.Reader, session).Scan(&ev.StationSeq, &ev.stationDone)
 	}
 	if errors.Is(err, sql.ErrNoRows) {
 		return errSuperseded
@@ -128,9 +154,48 @@ func (c *core) appendEvent(ctx context.Context, tx *sql.Tx, ev *Event, session s
 	if err != nil {
 		return err
 	}
-	_, err = tx.ExecContext(ctx, c.q(`INSERT INTO events (batch, seq, station, reader, station_seq, time, id_number, line, attempt, step, outcome, operator, card, detail, canonical)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
-		ev.Batch, ev.Seq, ev.Station, ev.Reader, ev.StationSeq, ev.Time, ev.IDNumber, ev.Line, ev.Attempt, string(ev.Step), string(ev.Outcome), ev.Operator, ev.Card, ev.Detail, ev.Canonical())
+	ev.Prev = head
+	ev.Salt = ""
+	if ev.IDNumber != "" {
+		ev.Salt = newSalt()
+	}
+	cpJSON := ""
+	if cp != nil {
+		// The batch's done cards: the stations' counts (a few rows),
+		// read only for a checkpoint.
+		var done int64
+		if err := tx.QueryRowContext(ctx, c.q(`SELECT COALESCE(SUM(done), 0) FROM stations WHERE batch = ?`), ev.Batch).Scan(&done); err != nil {
+			return err
+		}
+		cp.Done, cp.StationDone = done, ev.stationDone
+		if sealed == 1 {
+			cp.Reason = ReasonStop
+			if key.records > 0 && done >= key.records {
+				cp.Reason = ReasonEnd
+			}
+		}
+		if err := key.sign(ev); err != nil {
+			return err
+		}
+		b, _ := json.Marshal(cp) // plain strings and numbers
+		cpJSON = string(b)
+	}
+	canon := ev.Canonical()
+	ev.Hash = EntryHash(canon)
+	args := []any{ev.Batch, ev.Seq, ev.Station, ev.Reader, ev.StationSeq, ev.Time, ev.IDNumber, ev.Line, ev.Attempt, string(ev.Step), string(ev.Outcome), ev.Operator, ev.Card, ev.Detail,
+		ev.Prev, ev.Hash, ev.Salt, cpJSON, canon}
+	const insert = `INSERT INTO events (batch, seq, station, reader, station_seq, time, id_number, line, attempt, step, outcome, operator, card, detail, prev, hash, salt, checkpoint, canonical)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
+	const setHead = `UPDATE batches SET head = ? WHERE batch = ?`
+	if c.d.writableCTE() {
+		// One round trip for the entry and the new head (PostgreSQL).
+		_, err = tx.ExecContext(ctx, c.q(`WITH entry AS (`+insert+`) `+setHead), append(args, ev.Hash, ev.Batch)...)
+		return err
+	}
+	if _, err = tx.ExecContext(ctx, c.q(insert), args...); err != nil {
+		return err
+	}
+	_, err = tx.ExecContext(ctx, c.q(setHead), ev.Hash, ev.Batch)
 	return err
 }
 
@@ -147,14 +212,33 @@ func (c *core) Join(ctx context.Context, info StationInfo) (Station, error) {
 			return nil, fmt.Errorf("journal: a station needs a %s name", f.name)
 		}
 	}
+	key, err := newStationKey(info)
+	if err != nil {
+		return nil, fmt.Errorf("journal: %w", err)
+	}
 	now := formatTime(c.opt.now())
 	var slot int64
-	err := c.tx(ctx, func(tx *sql.Tx) error {
-		if _, err := tx.ExecContext(ctx, c.q(`INSERT INTO batches (batch, created, last_seq) VALUES (?, ?, 0) ON CONFLICT (batch) DO NOTHING`), info.Batch, now); err != nil {
+	err = c.tx(ctx, func(tx *sql.Tx) error {
+		if _, err := tx.ExecContext(ctx, c.q(`INSERT INTO batches (batch, created, last_seq, uid, head) VALUES (?, ?, 0, ?, ?) ON CONFLICT (batch) DO NOTHING`),
+			info.Batch, now, newSession(), GenesisHash); err != nil {
 			return err
 		}
 		if _, err := tx.ExecContext(ctx, c.q(c.d.insertStation()), info.Batch, info.Station, info.Reader, now); err != nil {
 			return err
+		}
+		// The certificates the checkpoints name go with the journal,
+		// so that an audit export carries them.
+		for _, cert := range []struct {
+			role string
+			der  []byte
+		}{{"ds", info.DSCert}, {"station", info.KeyCert}} {
+			if len(cert.der) == 0 || (cert.role == "station" && key == nil) {
+				continue
+			}
+			if _, err := tx.ExecContext(ctx, c.q(`INSERT INTO certificates (sha256, role, der) VALUES (?, ?, ?) ON CONFLICT (sha256) DO NOTHING`),
+				CertFingerprint(cert.der), cert.role, base64.StdEncoding.EncodeToString(cert.der)); err != nil {
+				return err
+			}
 		}
 		return tx.QueryRowContext(ctx, c.q(`SELECT slot FROM stations WHERE batch = ? AND station = ? AND reader = ?`), info.Batch, info.Station, info.Reader).Scan(&slot)
 	})
@@ -168,10 +252,34 @@ func (c *core) Join(ctx context.Context, info StationInfo) (Station, error) {
 	if !ok {
 		return nil, &StationRunningError{Station: info.Station, Reader: info.Reader, Journal: c.Where()}
 	}
-	s := &station{j: c, info: info, session: newSession(), unlock: unlock, open: map[*claim]bool{}}
+	s := &station{j: c, info: info, key: key, session: newSession(), unlock: unlock, open: map[*claim]bool{}}
 	err = c.tx(ctx, func(tx *sql.Tx) error {
-		ev := s.event(StepStation, Started, fmt.Sprintf("operator %q, DS certificate serial %s, host %s, pid %d", info.Operator, info.DSSerial, info.Host, info.PID))
-		return c.appendEvent(ctx, tx, &ev, s.session, &info)
+		// How the station's previous session ended: with its closing
+		// checkpoint (sealed), or not (the process died).
+		var lastSeq, lastEntry, sealed int64
+		if err := tx.QueryRowContext(ctx, c.q(`SELECT last_seq, last_entry, sealed FROM stations WHERE batch = ? AND station = ? AND reader = ?`),
+			info.Batch, info.Station, info.Reader).Scan(&lastSeq, &lastEntry, &sealed); err != nil {
+			return err
+		}
+		detail := fmt.Sprintf("operator %q, DS certificate serial %s, host %s, pid %d", info.Operator, info.DSSerial, info.Host, info.PID)
+		if key != nil {
+			detail += fmt.Sprintf(", station key %s, checkpoint every %d cards", key.cert[:16], key.every)
+		}
+		if lastSeq > 0 && sealed == 0 {
+			detail += fmt.Sprintf(", previous session ended without its closing checkpoint after entry %d", lastEntry)
+		}
+		ev := s.event(StepStation, Started, detail)
+		if err := c.appendEvent(ctx, tx, &ev, s.session, &info, nil); err != nil {
+			return err
+		}
+		if key == nil {
+			return nil
+		}
+		cp := &Checkpoint{Reason: ReasonStart}
+		if lastSeq > 0 && sealed == 0 {
+			cp.CrashSeq, cp.CrashStationSeq = lastEntry, lastSeq
+		}
+		return s.checkpoint(ctx, tx, cp)
 	})
 	if err != nil {
 		unlock()
@@ -180,10 +288,18 @@ func (c *core) Join(ctx context.Context, info StationInfo) (Station, error) {
 	return s, nil
 }
 
+// checkpoint appends a signed checkpoint entry of the station.
+func (s *station) checkpoint(ctx context.Context, tx *sql.Tx, cp *Checkpoint) error {
+	ev := s.event(StepCheckpoint, Succeeded, "")
+	ev.Checkpoint = cp
+	return s.j.appendEvent(ctx, tx, &ev, s.session, nil, s.key)
+}
+
 // station implements Station.
 type station struct {
 	j       *core
 	info    StationInfo
+	key     *stationKey // nil: the station signs no checkpoints
 	session string
 	unlock  func() error
 	mu      sync.Mutex
@@ -279,7 +395,7 @@ func (s *station) Claim(ctx context.Context, id string, line int) (Claim, error)
 			}
 		}
 		ev := c.event(StepClaim, Succeeded, detail)
-		return s.j.appendEvent(ctx, tx, &ev, s.session, nil)
+		return s.j.appendEvent(ctx, tx, &ev, s.session, nil, nil)
 	})
 	if err != nil {
 		return nil, err
@@ -316,7 +432,13 @@ func (s *station) Close() error {
 	}
 	err := s.j.tx(ctx, func(tx *sql.Tx) error {
 		ev := s.event(StepStation, Succeeded, "stopped")
-		return s.j.appendEvent(ctx, tx, &ev, s.session, nil)
+		if err := s.j.appendEvent(ctx, tx, &ev, s.session, nil, nil); err != nil || s.key == nil {
+			return err
+		}
+		// The closing checkpoint, in the same transaction as the stop:
+		// a session that ends cleanly always ends signed ("end" when the
+		// batch is complete, else "stop").
+		return s.checkpoint(ctx, tx, &Checkpoint{})
 	})
 	if err != nil && first == nil && !errors.Is(err, errSuperseded) {
 		first = err
@@ -452,7 +574,7 @@ func (c *claim) Begin(ctx context.Context, card Card) error {
 		}
 		detail += ", DS certificate serial " + s.info.DSSerial
 		ev := c.event(StepBegin, Started, detail)
-		return s.j.appendEvent(ctx, tx, &ev, s.session, nil)
+		return s.j.appendEvent(ctx, tx, &ev, s.session, nil, nil)
 	})
 }
 
@@ -474,7 +596,7 @@ func (c *claim) Log(ctx context.Context, step Step, o Outcome, detail string) er
 			return err
 		}
 		ev := c.event(step, o, detail)
-		return c.s.j.appendEvent(ctx, tx, &ev, c.s.session, nil)
+		return c.s.j.appendEvent(ctx, tx, &ev, c.s.session, nil, nil)
 	})
 }
 
@@ -502,7 +624,15 @@ func (c *claim) Finish(ctx context.Context, st State, qrFile, errText string) er
 			return ErrClaimLost
 		}
 		ev := c.event(StepFinish, Outcome(st), errText)
-		return c.s.j.appendEvent(ctx, tx, &ev, c.s.session, nil)
+		if err := c.s.j.appendEvent(ctx, tx, &ev, c.s.session, nil, nil); err != nil {
+			return err
+		}
+		// Every so many cards, a checkpoint in the card's own
+		// transaction: the card is never done without it.
+		if k := c.s.key; k != nil && k.every > 0 && st == StateDone && ev.stationDone%k.every == 0 {
+			return c.s.checkpoint(ctx, tx, &Checkpoint{Reason: ReasonEvery})
+		}
+		return nil
 	})
 	if err == nil {
 		c.end()
@@ -525,7 +655,7 @@ func (c *claim) Release(ctx context.Context, reason string) error {
 			return ErrClaimLost
 		}
 		ev := c.event(StepRelease, Succeeded, reason)
-		return c.s.j.appendEvent(ctx, tx, &ev, c.s.session, nil)
+		return c.s.j.appendEvent(ctx, tx, &ev, c.s.session, nil, nil)
 	})
 	c.end()
 	return err
@@ -604,16 +734,36 @@ func (c *core) Records(ctx context.Context, batch string) ([]Record, error) {
 	return out, rows.Err()
 }
 
-const eventCols = `batch, seq, station, reader, station_seq, time, id_number, line, attempt, step, outcome, operator, card, detail`
+const eventCols = `e.batch, e.seq, e.station, e.reader, e.station_seq, e.time, e.id_number, e.line, e.attempt, e.step, e.outcome, e.operator, e.card, e.detail, e.prev, e.hash, e.salt, e.checkpoint, b.uid`
 
+// eventFrom is the events joined with their batch (for its uid).
+const eventFrom = ` FROM events e JOIN batches b ON b.batch = e.batch`
+
+// scanEvent reads a row of eventCols (and the stored canonical form into
+// canon when set). A checkpoint column that does not parse leaves the
+// event without its checkpoint: the canonical form then differs from the
+// row, which is what journal verify reports.
 func scanEvent(sc interface{ Scan(...any) error }, canon *string) (Event, error) {
 	var e Event
-	dest := []any{&e.Batch, &e.Seq, &e.Station, &e.Reader, &e.StationSeq, &e.Time, &e.IDNumber, &e.Line, &e.Attempt, &e.Step, &e.Outcome, &e.Operator, &e.Card, &e.Detail}
+	var cp string
+	dest := []any{&e.Batch, &e.Seq, &e.Station, &e.Reader, &e.StationSeq, &e.Time, &e.IDNumber, &e.Line, &e.Attempt, &e.Step, &e.Outcome, &e.Operator, &e.Card, &e.Detail,
+		&e.Prev, &e.Hash, &e.Salt, &cp, &e.BatchID}
 	if canon != nil {
 		dest = append(dest, canon)
 	}
-	err := sc.Scan(dest...)
-	return e, err
+	if err := sc.Scan(dest...); err != nil {
+		return e, err
+	}
+	if cp != "" {
+		var c Checkpoint
+		if json.Unmarshal([]byte(cp), &c) == nil {
+			e.Checkpoint = &c
+		}
+	}
+	if e.IDNumber != "" {
+		e.Subject = SubjectCommitment(e.Salt, e.IDNumber)
+	}
+	return e, nil
 }
 
 // Events implements Journal.
@@ -622,11 +772,11 @@ func (c *core) Events(ctx context.Context, batch string, fn func(Event) error) e
 }
 
 // events passes each event with its stored canonical form ("" batch: all
-// batches).
+// batches), in seq order.
 func (c *core) events(ctx context.Context, batch string, fn func(Event, string) error) error {
-	query, args := `SELECT `+eventCols+`, canonical FROM events WHERE batch = ? ORDER BY seq`, []any{batch}
+	query, args := `SELECT `+eventCols+`, e.canonical`+eventFrom+` WHERE e.batch = ? ORDER BY e.seq`, []any{batch}
 	if batch == "" {
-		query, args = `SELECT `+eventCols+`, canonical FROM events ORDER BY batch, seq`, nil
+		query, args = `SELECT `+eventCols+`, e.canonical`+eventFrom+` ORDER BY e.batch, e.seq`, nil
 	}
 	rows, err := c.db.QueryContext(ctx, c.q(query), args...)
 	if err != nil {
@@ -690,7 +840,9 @@ var schemaTables = []string{
 	`CREATE TABLE IF NOT EXISTS batches (
 		batch TEXT PRIMARY KEY,
 		created TEXT NOT NULL,
-		last_seq BIGINT NOT NULL DEFAULT 0)`,
+		last_seq BIGINT NOT NULL DEFAULT 0,
+		uid TEXT NOT NULL,
+		head TEXT NOT NULL)`,
 	`CREATE TABLE IF NOT EXISTS records (
 		batch TEXT NOT NULL,
 		id_number TEXT NOT NULL,
@@ -728,7 +880,17 @@ var schemaTables = []string{
 		operator TEXT NOT NULL,
 		card TEXT NOT NULL,
 		detail TEXT NOT NULL,
+		prev TEXT NOT NULL,
+		hash TEXT NOT NULL,
+		salt TEXT NOT NULL,
+		checkpoint TEXT NOT NULL,
 		canonical TEXT NOT NULL,
 		PRIMARY KEY (batch, seq),
 		UNIQUE (batch, station, reader, station_seq))`,
+	// The certificates checkpoints name (by SHA-256): station
+	// certificates and Document Signer certificates, DER in base64.
+	`CREATE TABLE IF NOT EXISTS certificates (
+		sha256 TEXT PRIMARY KEY,
+		role TEXT NOT NULL,
+		der TEXT NOT NULL)`,
 }

@@ -22,17 +22,24 @@
 // The events table is append-only (triggers refuse UPDATE and DELETE) and
 // numbered twice: seq increases by one per batch, station_seq per station
 // of the batch. Each row keeps its own fields in a canonical form
-// (Event.Canonical), so that a hash chain and signed checkpoints can be laid
-// over the rows later without re-reading anything but the row itself.
+// (Event.Canonical), and the canonical forms are a hash chain: each holds
+// the hash of the batch's entry before it (chain.go). A station with a
+// station key signs checkpoint entries over the chain's head (at its start,
+// every N cards, at its stop); Audit and VerifyAuditFile walk the chain,
+// the signatures and the stations' sessions (audit.go), ExportAudit writes
+// the audit file an auditor checks without the database (export.go).
 package journal
 
 import (
 	"context"
-	"encoding/json"
+	"crypto"
 	"errors"
 	"fmt"
+	"io"
+	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 )
 
 // State is where a record stands.
@@ -132,6 +139,25 @@ type StationInfo struct {
 	// Host and PID say where the station runs (journal show).
 	Host string
 	PID  int
+
+	// DSCert is the Document Signer certificate (DER) the station signs
+	// cards with: its SHA-256 goes into every checkpoint, the
+	// certificate into the journal (and the audit export).
+	DSCert []byte
+	// Key, when set, signs the station's checkpoints: a key file's or an
+	// HSM's crypto.Signer (the private key is never copied). KeyCert is
+	// its certificate (DER); CheckStationKey tells whether they belong
+	// together.
+	Key     crypto.Signer
+	KeyCert []byte
+	// CheckpointEvery is the checkpoint interval: a signed checkpoint
+	// after every CheckpointEvery cards done by the station (0: only at
+	// the start and the end of its session).
+	CheckpointEvery int
+	// Records is the valid records of the station's input: the closing
+	// checkpoint says "end" (the batch is complete) when the batch's done
+	// cards reach it.
+	Records int
 }
 
 // Card is the identity of the card an attempt writes.
@@ -181,10 +207,19 @@ type Record struct {
 	Updated string `json:"updated"`
 }
 
-// Event is one row of the append-only events table.
+// Event is one row of the append-only events table: one entry of its
+// batch's hash chain.
 type Event struct {
-	Batch      string  `json:"batch"`
-	Seq        int64   `json:"seq"`
+	Batch string `json:"batch"`
+	// BatchID is the batch's random identity, made when the batch is
+	// created: two batches of one name (two journals, or a name used
+	// again) never share a chain.
+	BatchID string `json:"batch_id"`
+	Seq     int64  `json:"seq"`
+	// Prev is the hash of the batch's entry Seq-1 (GenesisHash for the
+	// first), Hash the SHA-256 of this entry's canonical form (hex).
+	Prev       string  `json:"prev"`
+	Hash       string  `json:"hash"`
 	Station    string  `json:"station"`
 	Reader     string  `json:"reader"`
 	StationSeq int64   `json:"station_seq"`
@@ -197,52 +232,220 @@ type Event struct {
 	Operator   string  `json:"operator,omitempty"`
 	Card       string  `json:"card,omitempty"`
 	Detail     string  `json:"detail,omitempty"`
+	// Salt opens the ID number's commitment (Subject); it never leaves
+	// the journal but in a full audit export or a find.
+	Salt string `json:"-"`
+	// Subject is the commitment to the ID number that the chain hashes
+	// (SubjectCommitment); set from IDNumber and Salt when the entry is
+	// written, read from the canonical form when the ID number is not
+	// known (a pseudonymised audit file).
+	Subject string `json:"subject,omitempty"`
+	// Checkpoint is set on a checkpoint entry (step "checkpoint").
+	Checkpoint *Checkpoint `json:"checkpoint,omitempty"`
+
+	// stationDone is the station's done cards after this entry (set by
+	// appendEvent, for the periodic checkpoint).
+	stationDone int64
+}
+
+// StepCheckpoint marks a checkpoint entry: a station's signature over the
+// chain's head.
+const StepCheckpoint Step = "checkpoint"
+
+// CheckpointReason says why a station signed.
+type CheckpointReason string
+
+const (
+	// ReasonStart: a station's session begins; it acknowledges a previous
+	// session of the station that ended without its closing checkpoint
+	// (a crash: CrashSeq).
+	ReasonStart CheckpointReason = "start"
+	// ReasonEvery: the station finished another Every cards.
+	ReasonEvery CheckpointReason = "every"
+	// ReasonStop: the session ends (a safe stop) with records of the
+	// batch left to do.
+	ReasonStop CheckpointReason = "stop"
+	// ReasonEnd: the session ends and the batch is complete: Done
+	// reached Records.
+	ReasonEnd CheckpointReason = "end"
+)
+
+// Checkpoint is what a station signs with its station key: the batch, its
+// own place (the entry's Seq, Prev = the chain's head, StationSeq), the
+// counts, and the certificates it works with.
+type Checkpoint struct {
+	Reason CheckpointReason `json:"reason"`
+	// Done is the cards done in the batch by the chain up to here
+	// (finish events of outcome done); StationDone those of this station
+	// (station and reader).
+	Done        int64 `json:"done"`
+	StationDone int64 `json:"station_done"`
+	// Records is the valid records of the station's input (0: not known).
+	Records int64 `json:"records"`
+	// Every is the station's checkpoint interval in cards (0: only at
+	// start and stop).
+	Every int64 `json:"every"`
+	// CrashSeq and CrashStationSeq, on a start checkpoint, name the last
+	// entry of the station's previous session when that session ended
+	// without its closing checkpoint (0: it closed, or it is the first).
+	CrashSeq        int64 `json:"crash_seq"`
+	CrashStationSeq int64 `json:"crash_station_seq"`
+	// DSCert is the SHA-256 (hex) of the Document Signer certificate the
+	// station signs cards with, DSSerial its serial number (hex).
+	DSCert   string `json:"ds_cert"`
+	DSSerial string `json:"ds_serial"`
+	// Key is the SHA-256 (hex) of the station certificate, Alg the
+	// signature algorithm (one of sigAlgs: ecdsa-sha256…, rsa-pkcs1-sha256…), Sig the signature
+	// (base64) over CheckpointMessage.
+	Key string `json:"key"`
+	Alg string `json:"alg"`
+	Sig string `json:"sig"`
 }
 
 // canonicalVersion is the version of the canonical form; a change of the
-// form is a new version, so that old rows still check.
-const canonicalVersion = 1
+// form is a new version. Version 2 chains the entries (batch_id, prev)
+// and commits to the ID number instead of carrying it (subject).
+const canonicalVersion = 2
 
-// Canonical is the event's fields in one fixed form: a JSON object with
-// the keys in a fixed order, no insignificant space, Go's string escaping
-// (HTML characters kept as they are). The journal stores it with the row;
-// a later hash chain hashes exactly these bytes.
-func (e Event) Canonical() string {
+// idPlaceholder stands for the entry's ID number inside its other text
+// fields (an emulated card's path holds it), so that the hashed form
+// carries no ID number at all and a pseudonymised export still verifies.
+const idPlaceholder = "${id}"
+
+// Canonical is the entry's fields in one fixed form, the bytes the chain
+// hashes: a JSON object with the keys in a fixed order, no insignificant
+// space, Go's string escaping (HTML characters kept as they are). The ID
+// number is replaced by its commitment (Subject) and, inside the card and
+// detail fields, by ${id}: the form holds no ID number.
+func (e Event) Canonical() string { return e.canonical(false) }
+
+// canonical writes the form; unsigned leaves a checkpoint's sig empty
+// (the statement the station signs).
+func (e Event) canonical(unsigned bool) string {
 	var b strings.Builder
+	b.Grow(512)
 	b.WriteString(`{"v":`)
-	fmt.Fprint(&b, canonicalVersion)
+	b.WriteString(strconv.Itoa(canonicalVersion))
 	str := func(k, v string) {
-		b.WriteString(`,"` + k + `":`)
-		q, _ := json.Marshal(v) // a string always marshals
-		b.Write(unescapeHTML(q))
+		b.WriteString(`,"`)
+		b.WriteString(k)
+		b.WriteString(`":`)
+		writeJSONString(&b, v)
 	}
-	num := func(k string, v int64) { fmt.Fprintf(&b, `,"%s":%d`, k, v) }
+	num := func(k string, v int64) {
+		b.WriteString(`,"`)
+		b.WriteString(k)
+		b.WriteString(`":`)
+		b.WriteString(strconv.FormatInt(v, 10))
+	}
+	subject, card, detail := e.Subject, e.Card, e.Detail
+	if e.IDNumber != "" {
+		subject = SubjectCommitment(e.Salt, e.IDNumber)
+		card = strings.ReplaceAll(card, e.IDNumber, idPlaceholder)
+		detail = strings.ReplaceAll(detail, e.IDNumber, idPlaceholder)
+	}
 	str("batch", e.Batch)
+	str("batch_id", e.BatchID)
 	num("seq", e.Seq)
+	str("prev", e.Prev)
 	str("station", e.Station)
 	str("reader", e.Reader)
 	num("station_seq", e.StationSeq)
 	str("time", e.Time)
-	str("id_number", e.IDNumber)
+	str("subject", subject)
 	num("line", int64(e.Line))
 	num("attempt", int64(e.Attempt))
 	str("step", string(e.Step))
 	str("outcome", string(e.Outcome))
 	str("operator", e.Operator)
-	str("card", e.Card)
-	str("detail", e.Detail)
+	str("card", card)
+	str("detail", detail)
+	if cp := e.Checkpoint; cp != nil {
+		b.WriteString(`,"checkpoint":{"reason":`)
+		writeJSONString(&b, string(cp.Reason))
+		num("done", cp.Done)
+		num("station_done", cp.StationDone)
+		num("records", cp.Records)
+		num("every", cp.Every)
+		num("crash_seq", cp.CrashSeq)
+		num("crash_station_seq", cp.CrashStationSeq)
+		str("ds_cert", cp.DSCert)
+		str("ds_serial", cp.DSSerial)
+		str("key", cp.Key)
+		str("alg", cp.Alg)
+		sig := cp.Sig
+		if unsigned {
+			sig = ""
+		}
+		str("sig", sig)
+		b.WriteString("}")
+	}
 	b.WriteString("}")
 	return b.String()
 }
 
-// unescapeHTML undoes json.Marshal's \u003c, \u003e and \u0026: the
-// canonical form keeps those characters as they are.
-func unescapeHTML(q []byte) []byte {
-	s := string(q)
-	s = strings.ReplaceAll(s, `\u003c`, "<")
-	s = strings.ReplaceAll(s, `\u003e`, ">")
-	s = strings.ReplaceAll(s, `\u0026`, "&")
-	return []byte(s)
+// writeJSONString writes s as a JSON string the way encoding/json does
+// (control characters and U+2028, U+2029 escaped, invalid UTF-8 written
+// as U+FFFD) except that <, > and & are kept as they are. Written out here
+// rather than by undoing json.Marshal's HTML escapes, which would misread
+// a text that holds a literal "\u003c".
+func writeJSONString(b *strings.Builder, s string) {
+	const hex = "0123456789abcdef"
+	b.WriteByte('"')
+	start := 0
+	for i := 0; i < len(s); {
+		c := s[i]
+		if c < utf8.RuneSelf {
+			if c >= 0x20 && c != '"' && c != '\\' {
+				i++
+				continue
+			}
+			b.WriteString(s[start:i])
+			switch c {
+			case '"', '\\':
+				b.WriteByte('\\')
+				b.WriteByte(c)
+			case '\n':
+				b.WriteString(`\n`)
+			case '\r':
+				b.WriteString(`\r`)
+			case '\t':
+				b.WriteString(`\t`)
+			case '\b':
+				b.WriteString(`\b`)
+			case '\f':
+				b.WriteString(`\f`)
+			default:
+				b.WriteString(`\u00`)
+				b.WriteByte(hex[c>>4])
+				b.WriteByte(hex[c&0xf])
+			}
+			i++
+			start = i
+			continue
+		}
+		r, size := utf8.DecodeRuneInString(s[i:])
+		if r == utf8.RuneError && size == 1 {
+			b.WriteString(s[start:i])
+			// As the rune itself, so that the form read back and
+			// written again is the same bytes.
+			b.WriteString("\ufffd")
+			i += size
+			start = i
+			continue
+		}
+		if r == '\u2028' || r == '\u2029' {
+			b.WriteString(s[start:i])
+			b.WriteString(`\u202`)
+			b.WriteByte(hex[r&0xf])
+			i += size
+			start = i
+			continue
+		}
+		i += size
+	}
+	b.WriteString(s[start:])
+	b.WriteByte('"')
 }
 
 // timeFormat is fixed-width, so that times sort as text in both backends.
@@ -297,6 +500,13 @@ type Journal interface {
 	Counts(ctx context.Context, batch string) (map[State]int, error)
 	// Report is the shift report of a batch ("" for every batch).
 	Report(ctx context.Context, batch string) (*Report, error)
+	// Audit verifies a batch's hash chain and checkpoints as stored
+	// (journal verify): what is intact, what was changed, removed or
+	// moved, and which checkpoints are missing.
+	Audit(ctx context.Context, batch string, opt AuditOptions) (*AuditReport, error)
+	// ExportAudit writes a batch's audit file (journal export --signed),
+	// which VerifyAuditFile checks without the database.
+	ExportAudit(ctx context.Context, batch string, w io.Writer, opt ExportOptions) error
 	// Where names the journal for messages (a path, or a URL without
 	// its password).
 	Where() string

@@ -4,12 +4,14 @@ import (
 	"bufio"
 	"context"
 	"database/sql"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"math"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -17,6 +19,7 @@ import (
 	"time"
 
 	"github.com/cccd-vn/cccd/journal/pgtest"
+	"github.com/cccd-vn/cccd/pki"
 )
 
 func TestMain(m *testing.M) {
@@ -39,12 +42,38 @@ func childMain() {
 		fmt.Println("error:", err)
 		os.Exit(1)
 	}
-	st, err := j.Join(ctx, StationInfo{Batch: "b", Station: os.Getenv("JOURNAL_STATION"), Reader: "r"})
+	info := StationInfo{Batch: "b", Station: os.Getenv("JOURNAL_STATION"), Reader: "r"}
+	if kf := os.Getenv("JOURNAL_KEY"); kf != "" {
+		// A station with a station key: its checkpoints are signed.
+		if info.Key, err = pki.LoadSigner(kf); err == nil {
+			info.KeyCert, err = os.ReadFile(os.Getenv("JOURNAL_CERT"))
+		}
+		if err != nil {
+			fmt.Println("error:", err)
+			os.Exit(1)
+		}
+		info.CheckpointEvery, _ = strconv.Atoi(os.Getenv("JOURNAL_EVERY"))
+	}
+	st, err := j.Join(ctx, info)
 	if err != nil {
 		fmt.Println("error:", err)
 		os.Exit(1)
 	}
+	// $JOURNAL_DONE: cards finished done first (they count for the
+	// station's checkpoints).
+	for _, id := range strings.Split(os.Getenv("JOURNAL_DONE"), ",") {
+		if id == "" {
+			continue
+		}
+		if err := cardEvents(ctx, st, id); err != nil {
+			fmt.Println("error:", err)
+			os.Exit(1)
+		}
+	}
 	for i, id := range strings.Split(os.Getenv("JOURNAL_IDS"), ",") {
+		if id == "" {
+			continue
+		}
 		c, err := st.Claim(ctx, id, i+1)
 		if err == nil {
 			err = c.Begin(ctx, Card{ID: "card-" + id, ATR: "3B00"})
@@ -66,8 +95,16 @@ func childMain() {
 // SIGKILL once its claims are made: a station that died mid-card.
 func killedStation(t *testing.T, target, station string, lock bool, ids ...string) {
 	t.Helper()
+	killedStationEnv(t, nil, target, station, lock, ids...)
+}
+
+// killedStationEnv is killedStation with more of the child's environment
+// (a station key, cards done first).
+func killedStationEnv(t *testing.T, env []string, target, station string, lock bool, ids ...string) {
+	t.Helper()
 	cmd := exec.Command(os.Args[0], "-test.run=^$")
 	cmd.Env = append(os.Environ(), "JOURNAL_TEST_CHILD=1", "JOURNAL_TARGET="+target, "JOURNAL_STATION="+station, "JOURNAL_IDS="+strings.Join(ids, ","))
+	cmd.Env = append(cmd.Env, env...)
 	if lock {
 		cmd.Env = append(cmd.Env, "JOURNAL_LOCK=1")
 	}
@@ -526,12 +563,40 @@ func TestSQLiteRefusesOtherFiles(t *testing.T) {
 	}
 }
 
+// TestCanonicalForm: the hashed form, byte for byte (the commitment
+// computed independently: Python's hashlib gave the same), with the ID
+// number nowhere in it, a text holding a literal "\u003c", U+2028 and
+// invalid UTF-8, and a checkpoint.
 func TestCanonicalForm(t *testing.T) {
-	e := Event{Batch: "b", Seq: 3, Station: "pc1", Reader: "Virtual PCD 00 00", StationSeq: 2, Time: "2026-03-01T08:00:00.000000000Z",
-		IDNumber: "001099012345", Line: 7, Attempt: 1, Step: StepLock, Outcome: Started, Operator: "Lan", Card: "3B", Detail: `a<b & "c"` + "\n"}
-	want := `{"v":1,"batch":"b","seq":3,"station":"pc1","reader":"Virtual PCD 00 00","station_seq":2,"time":"2026-03-01T08:00:00.000000000Z","id_number":"001099012345","line":7,"attempt":1,"step":"lock","outcome":"started","operator":"Lan","card":"3B","detail":"a<b & \"c\"\n"}`
-	if got := e.Canonical(); got != want {
+	e := Event{Batch: "b", BatchID: "9f", Seq: 3, Prev: GenesisHash, Station: "pc1", Reader: "Virtual PCD 00 00", StationSeq: 2, Time: "2026-03-01T08:00:00.000000000Z",
+		IDNumber: "001099012345", Salt: "00112233445566778899aabbccddeeff", Line: 7, Attempt: 1, Step: StepLock, Outcome: Started, Operator: "Lan",
+		Card: "emu:cards/001099012345.card", Detail: `a<b & "c"` + "\n\\u003c\u2028\xff"}
+	want := `{"v":2,"batch":"b","batch_id":"9f","seq":3,"prev":"` + GenesisHash + `","station":"pc1","reader":"Virtual PCD 00 00","station_seq":2,"time":"2026-03-01T08:00:00.000000000Z",` +
+		`"subject":"bd56259b623ddae0634ce18594fc8772ad4578ae56042e9f3e95005997d732a8","line":7,"attempt":1,"step":"lock","outcome":"started","operator":"Lan",` +
+		`"card":"emu:cards/${id}.card","detail":"a<b & \"c\"\n\\u003c\u2028` + "\ufffd" + `"}`
+	got := e.Canonical()
+	if got != want {
 		t.Fatalf("\n%s\n%s", got, want)
+	}
+	if strings.Contains(got, e.IDNumber) {
+		t.Fatal("the ID number is in the canonical form")
+	}
+	// It is JSON, and reads back to the same bytes.
+	var back canonicalEntry
+	if err := json.Unmarshal([]byte(got), &back); err != nil {
+		t.Fatal(err)
+	}
+	if again := back.event().Canonical(); again != got {
+		t.Fatalf("read back:\n%s\n%s", again, got)
+	}
+	cp := Event{Batch: "b", BatchID: "9f", Seq: 4, Prev: EntryHash(got), Station: "pc1", Reader: "r", StationSeq: 3, Time: "2026-03-01T08:00:01.000000000Z", Step: StepCheckpoint, Outcome: Succeeded,
+		Checkpoint: &Checkpoint{Reason: ReasonEvery, Done: 100, StationDone: 50, Records: 500, Every: 50, DSCert: "d5", DSSerial: "1f", Key: "ab", Alg: "ecdsa-sha256", Sig: "c2ln"}}
+	wantCP := `,"checkpoint":{"reason":"every","done":100,"station_done":50,"records":500,"every":50,"crash_seq":0,"crash_station_seq":0,"ds_cert":"d5","ds_serial":"1f","key":"ab","alg":"ecdsa-sha256","sig":"c2ln"}}`
+	if got := cp.Canonical(); !strings.HasSuffix(got, wantCP) || !strings.Contains(got, `"subject":"",`) {
+		t.Fatalf("checkpoint: %s", got)
+	}
+	if msg := string(CheckpointMessage(cp)); !strings.HasPrefix(msg, "cccd journal checkpoint v2\n{") || !strings.HasSuffix(msg, `"sig":""}}`) {
+		t.Fatalf("checkpoint message: %s", msg)
 	}
 }
 

@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"database/sql/driver"
+	"errors"
 	"fmt"
 	"net/url"
 	"strconv"
@@ -68,7 +69,11 @@ func (d *pgDialect) lockSlot(ctx context.Context, slot int64) (func() error, boo
 		// ErrBadConn makes database/sql close the connection rather than
 		// pool it: whatever the unlock did, the lock dies with it.
 		conn.Raw(func(any) error { return driver.ErrBadConn })
-		return conn.Close()
+		// The connection is closed by then; Close says so.
+		if err := conn.Close(); err != nil && !errors.Is(err, sql.ErrConnDone) {
+			return err
+		}
+		return nil
 	}, true, nil
 }
 
@@ -83,6 +88,7 @@ func (d *pgDialect) slotAlive(ctx context.Context, q queryer, slot int64) (bool,
 }
 
 func (d *pgDialect) writeLock() func() { return func() {} }
+func (d *pgDialect) writableCTE() bool { return true }
 func (d *pgDialect) where() string     { return d.name }
 func (d *pgDialect) close() error      { return nil }
 
@@ -139,6 +145,9 @@ func pgSchema(ctx context.Context, db *sql.DB) error {
 			pid BIGINT NOT NULL DEFAULT 0,
 			started TEXT NOT NULL,
 			last_seq BIGINT NOT NULL DEFAULT 0,
+			last_entry BIGINT NOT NULL DEFAULT 0,
+			done BIGINT NOT NULL DEFAULT 0,
+			sealed BIGINT NOT NULL DEFAULT 0,
 			PRIMARY KEY (batch, station, reader))`,
 		`CREATE INDEX IF NOT EXISTS records_line ON records (batch, line)`,
 		`CREATE OR REPLACE FUNCTION cccd_events_append_only() RETURNS trigger LANGUAGE plpgsql AS $$
@@ -157,7 +166,7 @@ func pgSchema(ctx context.Context, db *sql.DB) error {
 		return err
 	}
 	if v != schemaVersion {
-		return fmt.Errorf("journal layout %s, this cccd writes layout %s", v, schemaVersion)
+		return layoutError(v)
 	}
 	return tx.Commit()
 }

@@ -8,14 +8,24 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 
 	_ "modernc.org/sqlite" // pure-Go SQLite driver: no cgo for the journal
 )
 
 // schemaVersion is the journal's layout; a journal of another layout is
-// refused rather than misread.
-const schemaVersion = "2"
+// refused rather than misread. Layout 3 chains the events (prev, hash,
+// salt, checkpoint) and keeps the certificates checkpoints name.
+const schemaVersion = "3"
+
+// layoutError refuses a journal of another layout.
+func layoutError(v string) error {
+	if n, err := strconv.Atoi(v); err == nil && n < 3 {
+		return fmt.Errorf("this journal has layout %s, written by an older cccd before the hash chain (this one writes layout %s): finish its batches with that version, or give a new --journal", v, schemaVersion)
+	}
+	return fmt.Errorf("this journal has layout %s, written by a newer cccd (this one reads layout %s)", v, schemaVersion)
+}
 
 // sqliteDialect is the SQLite backend: one file, WAL with
 // synchronous=FULL, write transactions taken at BEGIN (BEGIN IMMEDIATE,
@@ -41,6 +51,7 @@ func (d *sqliteDialect) slotAlive(ctx context.Context, q queryer, slot int64) (b
 	return d.locks.held(slot)
 }
 func (d *sqliteDialect) writeLock() func() { return d.locks.writeLock() }
+func (d *sqliteDialect) writableCTE() bool { return false }
 func (d *sqliteDialect) where() string     { return d.path }
 func (d *sqliteDialect) close() error      { return d.locks.close() }
 
@@ -130,6 +141,9 @@ func sqliteSchema(ctx context.Context, db *sql.DB) error {
 			pid BIGINT NOT NULL DEFAULT 0,
 			started TEXT NOT NULL,
 			last_seq BIGINT NOT NULL DEFAULT 0,
+			last_entry BIGINT NOT NULL DEFAULT 0,
+			done BIGINT NOT NULL DEFAULT 0,
+			sealed BIGINT NOT NULL DEFAULT 0,
 			PRIMARY KEY (batch, station, reader))`,
 		`CREATE INDEX IF NOT EXISTS records_line ON records (batch, line)`,
 		`CREATE TRIGGER IF NOT EXISTS events_no_update BEFORE UPDATE ON events BEGIN SELECT RAISE(ABORT, 'journal events are append-only'); END`,
@@ -146,7 +160,7 @@ func sqliteSchema(ctx context.Context, db *sql.DB) error {
 		return err
 	}
 	if v != schemaVersion {
-		return fmt.Errorf("journal layout %s, this cccd writes layout %s", v, schemaVersion)
+		return layoutError(v)
 	}
 	return tx.Commit()
 }

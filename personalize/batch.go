@@ -2,6 +2,7 @@ package personalize
 
 import (
 	"context"
+	"crypto"
 	"encoding/csv"
 	"errors"
 	"fmt"
@@ -114,6 +115,12 @@ type Batch struct {
 	// Ctrl-C); cancelling Run's context gives those up too at their next
 	// step before LOCK (the second).
 	Stop <-chan struct{}
+	// StationKey, when set, signs the journal's checkpoints (package
+	// journal: at each station's start and stop and every
+	// CheckpointEvery cards); StationCert is its certificate (DER).
+	StationKey      crypto.Signer
+	StationCert     []byte
+	CheckpointEvery int
 
 	// invalid holds the lines validation refused (few, in a good batch),
 	// so the personalization pass builds each valid record's holder once
@@ -286,7 +293,7 @@ type joined struct {
 // join makes a station of each source, refusing a reader given twice, a
 // station already running, and (without --resume) a station that left
 // unfinished cards behind.
-func (b *Batch) join(ctx context.Context, srcs []CardSource) ([]joined, error) {
+func (b *Batch) join(ctx context.Context, srcs []CardSource, records int) ([]joined, error) {
 	seen := map[string]bool{}
 	for _, s := range srcs {
 		if seen[s.Reader()] {
@@ -302,8 +309,13 @@ func (b *Batch) join(ctx context.Context, srcs []CardSource) ([]joined, error) {
 		}
 	}
 	for _, s := range srcs {
+		var ds []byte
+		if b.Personalizer.DSCert != nil {
+			ds = b.Personalizer.DSCert.Raw
+		}
 		st, err := b.Journal.Join(ctx, journal.StationInfo{Batch: b.name(), Station: b.station(), Reader: s.Reader(), Operator: b.Operator,
-			DSSerial: b.Personalizer.DSSerial(), Host: host, PID: os.Getpid()})
+			DSSerial: b.Personalizer.DSSerial(), Host: host, PID: os.Getpid(),
+			DSCert: ds, Key: b.StationKey, KeyCert: b.StationCert, CheckpointEvery: b.CheckpointEvery, Records: records})
 		if err != nil {
 			closeAll()
 			var sr *journal.StationRunningError
@@ -353,7 +365,7 @@ func (b *Batch) Run(ctx context.Context, srcs ...CardSource) (*Summary, error) {
 	if b.Journal == nil {
 		return sum, errors.New("no journal: a batch is never personalized without one")
 	}
-	stations, err := b.join(ctx, srcs)
+	stations, err := b.join(ctx, srcs, sum.Valid)
 	if err != nil {
 		return sum, err
 	}

@@ -31,6 +31,8 @@ import (
 func init() {
 	var input, format, dsCert, dsKey, dsPKCS11, pinFile, journalTarget, qrOut, batchName, station, operator string
 	var cardProfile, dg2Format string
+	var stationKey, stationPKCS11, stationCert, stationPinFile string
+	var checkpointEvery int
 	var readers []string
 	var lease time.Duration
 	var resume, dryRun, skipInvalid, asJSON, pss, allowExpired bool
@@ -81,6 +83,17 @@ group or others) or --ds-pkcs11 URI for a key in an HSM (RFC 7512; the PIN
 from the URI's pin-source, --pin-file or $CCCD_PKCS11_PIN). The certificate
 must match the key; this is checked before anything else.
 
+Evidence: the journal chains every event to the one before it (a hash
+chain per batch, every station's events in one chain), so that an event
+edited, removed or moved shows. With a station key (--station-key FILE, or
+--station-pkcs11 URI for a key in an HSM, PIN from the URI's pin-source,
+--station-pin-file or $CCCD_PKCS11_PIN; --station-cert its certificate;
+see 'cccd journal keygen') each station signs checkpoints over the chain's
+head: when it starts, every --checkpoint-every cards (default 100; 0: only
+at start and stop), and when it stops ("end" once the batch is complete).
+Each checkpoint names the Document Signer certificate in use. 'cccd journal
+verify' checks it all; 'cccd journal export --signed' makes the audit file.
+
 Readers: --reader emu:DIR creates and personalizes emulated cards
 DIR/<id-number>.card (for QA and demos); a PC/SC reader name/index makes the
 operator insert a blank card for each record and remove it when done (the
@@ -105,7 +118,9 @@ Examples:
   cccd personalize --input batch.csv --ds-cert ds.pem --ds-key ds.key --dry-run
   cccd personalize --input records.jsonl --ds-cert ds.pem --ds-key ds.key --reader 0 --resume
   cccd personalize --input batch.csv --ds-cert ds.pem --ds-key ds.key --reader 0 \
-      --journal postgres://cccd@db.factory/cccd --station line-2 --operator lan`,
+      --journal postgres://cccd@db.factory/cccd --station line-2 --operator lan
+  cccd personalize --input batch.csv --ds-cert ds.pem --ds-key ds.key --reader 0 \
+      --station-key line-2.key --station-cert line-2.pem --checkpoint-every 50`,
 		Args: cobra.NoArgs,
 		RunE: func(c *cobra.Command, _ []string) error {
 			if input == "" {
@@ -172,6 +187,39 @@ Examples:
 					}
 				}
 			}
+			// The station key signs the journal's checkpoints; loaded as
+			// the Document Signer's is, and never copied.
+			var stKey crypto.Signer
+			var stCert []byte
+			switch {
+			case stationKey != "" && stationPKCS11 != "":
+				return usageError(c, "--station-key and --station-pkcs11 exclude each other")
+			case (stationKey != "" || stationPKCS11 != "") != (stationCert != ""):
+				return usageError(c, "--station-cert goes with --station-key or --station-pkcs11 (the station key signs the journal's checkpoints)")
+			case checkpointEvery < 0:
+				return usageError(c, "--checkpoint-every must be 0 (only at start and stop) or more")
+			case c.Flags().Changed("checkpoint-every") && stationCert == "":
+				return usageError(c, "--checkpoint-every needs a station key (--station-key or --station-pkcs11, with --station-cert)")
+			case stationCert != "" && !dryRun:
+				cert, err := pki.LoadCertificate(stationCert)
+				if err != nil {
+					return inputError(fmt.Errorf("--station-cert: %w", err))
+				}
+				if stationPKCS11 != "" {
+					s, closeHSM, err := personalize.OpenPKCS11Signer(stationPKCS11, stationPinFile)
+					if err != nil {
+						return inputError(fmt.Errorf("--station-pkcs11: %w", err))
+					}
+					defer closeHSM()
+					stKey = s
+				} else if stKey, err = pki.LoadSigner(stationKey); err != nil {
+					return inputError(fmt.Errorf("--station-key: %w", err))
+				}
+				if err := journal.CheckStationKey(cert.Raw, stKey); err != nil {
+					return inputError(err)
+				}
+				stCert = cert.Raw
+			}
 			if journalTarget == "" {
 				journalTarget = input + ".journal.db"
 			}
@@ -216,7 +264,8 @@ Examples:
 			defer j.Close()
 			p.QROut = qrOut
 			b := &personalize.Batch{Input: input, Format: f, Personalizer: &p, Journal: j, Name: batchName, Station: station, Operator: operator,
-				AllowExpired: allowExpired, SkipInvalid: skipInvalid, DryRun: dryRun, Resume: resume, Stop: stop}
+				AllowExpired: allowExpired, SkipInvalid: skipInvalid, DryRun: dryRun, Resume: resume, Stop: stop,
+				StationKey: stKey, StationCert: stCert, CheckpointEvery: checkpointEvery}
 			finishBar := func() {}
 			if ef, ok := errw.(*os.File); ok && term.IsTerminal(int(ef.Fd())) && !dryRun && !asJSON {
 				// On a terminal: a progress bar (done/failed, rate, ETA);
@@ -298,6 +347,11 @@ Examples:
 	fl.StringVar(&dsKey, "ds-key", "", "Document Signer private key (PEM; must not be readable by others)")
 	fl.StringVar(&dsPKCS11, "ds-pkcs11", "", "Document Signer key in an HSM: RFC 7512 URI, e.g. 'pkcs11:token=DS;object=ds?module-path=/usr/lib/softhsm/libsofthsm2.so'")
 	fl.StringVar(&pinFile, "pin-file", "", "file holding the HSM PIN (or set CCCD_PKCS11_PIN; never a flag value)")
+	fl.StringVar(&stationKey, "station-key", "", "station key that signs the journal's checkpoints (PEM; must not be readable by others)")
+	fl.StringVar(&stationPKCS11, "station-pkcs11", "", "station key in an HSM: RFC 7512 URI (as --ds-pkcs11)")
+	fl.StringVar(&stationCert, "station-cert", "", "the station key's certificate (PEM or DER; 'cccd journal keygen' makes one)")
+	fl.StringVar(&stationPinFile, "station-pin-file", "", "file holding the station key's HSM PIN (or pin-source in the URI, or CCCD_PKCS11_PIN)")
+	fl.IntVar(&checkpointEvery, "checkpoint-every", 100, "sign a checkpoint every N cards done by the station (0: only at its start and stop)")
 	fl.StringArrayVarP(&readers, "reader", "r", nil, "emu:DIR or a PC/SC reader (repeatable: one station each)")
 	fl.StringVar(&journalTarget, "journal", "", "SQLite journal file (default: FILE.journal.db) or postgres://user@host/db for stations on several machines")
 	fl.StringVar(&batchName, "batch", "", "the batch's name in the journal (default: the input file's name); stations of one batch share its records")

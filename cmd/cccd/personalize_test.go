@@ -61,10 +61,24 @@ func newFactory(t testing.TB, n int) *factory {
 	return &factory{dir: dir, input: filepath.Join(dir, "s", "records.jsonl"), records: n, trust: ts}
 }
 
-// station starts one station process on the batch.
+// stationKey is the station's key and certificate (made on first use by
+// 'cccd journal keygen'): every station signs its checkpoints.
+func (f *factory) stationKey(t testing.TB, name string) (key, cert string) {
+	t.Helper()
+	dir := filepath.Join(f.dir, "keys", name)
+	if _, err := os.Stat(dir); err != nil {
+		cccd(t, "journal", "keygen", "--out", dir, "--station", name)
+	}
+	return filepath.Join(dir, "station.key"), filepath.Join(dir, "station.pem")
+}
+
+// station starts one station process on the batch, with its station key
+// and a checkpoint every 2 cards.
 func (f *factory) station(target, name, cards string, extra ...string) (*exec.Cmd, *bytes.Buffer) {
+	key, cert := filepath.Join(f.dir, "keys", name, "station.key"), filepath.Join(f.dir, "keys", name, "station.pem")
 	args := append([]string{"personalize", "--input", f.input, "--ds-cert", filepath.Join(f.dir, "pki", "ds.pem"), "--ds-key", filepath.Join(f.dir, "pki", "ds.key"),
-		"--reader", "emu:" + cards, "--journal", target, "--station", name, "--operator", "op-" + name, "--resume"}, extra...)
+		"--reader", "emu:" + cards, "--journal", target, "--station", name, "--operator", "op-" + name, "--resume",
+		"--station-key", key, "--station-cert", cert, "--checkpoint-every", "2"}, extra...)
 	cmd := exec.Command("cccd", args...)
 	var out bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &out
@@ -113,6 +127,60 @@ func (f *factory) check(t *testing.T, j journal.Journal, trialDir string) {
 	}
 }
 
+// verifyJournal runs 'cccd journal verify --json' on the batch with the
+// certificates of the named stations (the auditor's trust) and returns
+// its report and exit code.
+func (f *factory) verifyJournal(t *testing.T, target string, stations ...string) (*journal.AuditReport, int) {
+	t.Helper()
+	args := []string{"journal", "verify", "--journal", target, "--json"}
+	for _, s := range stations {
+		_, cert := f.stationKey(t, s)
+		args = append(args, "--station-cert", cert)
+	}
+	cmd := exec.Command("cccd", args...)
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	out, err := cmd.Output()
+	code := 0
+	if ee, ok := err.(*exec.ExitError); ok {
+		code = ee.ExitCode()
+	} else if err != nil {
+		t.Fatal(err)
+	}
+	var rep journal.AuditReport
+	if err := json.Unmarshal(out, &rep); err != nil {
+		t.Fatalf("journal verify (exit %d): %v\n%s\n%s", code, err, out, stderr.String())
+	}
+	return &rep, code
+}
+
+// checkEvidence: the batch's journal verifies intact (sealed, pinned,
+// complete). A station session that a kill cut short is acknowledged by
+// the station's next start checkpoint (acked), or, when the station never
+// ran again (the others finished the batch), it is its last session, its
+// entries sealed by the others' checkpoints (open).
+func (f *factory) checkEvidence(t *testing.T, target string, stations ...string) (acked, open int) {
+	t.Helper()
+	rep, code := f.verifyJournal(t, target, stations...)
+	if code != 0 || rep.Verdict != journal.VerdictIntact || !rep.Pinned || !rep.Complete || rep.Done != int64(f.records) {
+		b, _ := json.MarshalIndent(rep, "", "  ")
+		t.Fatalf("journal verify: exit %d\n%s", code, b)
+	}
+	for _, st := range rep.Stations {
+		for i, c := range st.Crashes {
+			switch {
+			case c.AckedBy > 0:
+				acked++
+			case i == len(st.Crashes)-1 && st.Open:
+				open++
+			default:
+				t.Fatalf("station %s: the session cut after entry %d is not acknowledged by its next start: %+v", st.Station, c.After, st)
+			}
+		}
+	}
+	return acked, open
+}
+
 func events(j journal.Journal) int64 {
 	bs, _ := j.Batches(context.Background())
 	for _, b := range bs {
@@ -133,7 +201,10 @@ func TestStationsKilled(t *testing.T) {
 	const records = 6
 	f := newFactory(t, records)
 	pg := pgtest.Start(t)
-	trials, killed, takeovers, recovered, doubts := 0, 0, 0, 0, 0
+	for _, s := range []string{"st0", "st1", "st2", "pc1"} {
+		f.stationKey(t, s)
+	}
+	trials, killed, takeovers, recovered, doubts, acked, unresumed := 0, 0, 0, 0, 0, 0, 0
 	for _, backend := range []string{"sqlite", "postgres"} {
 		for _, stations := range []int{2, 3} {
 			for seed := range 5 + stations%2 {
@@ -190,6 +261,17 @@ func TestStationsKilled(t *testing.T) {
 							killed++
 						}
 					}
+					names := make([]string, stations)
+					for s := range names {
+						names[s] = fmt.Sprint("st", s)
+					}
+					// Right after the kills: never tampered; a tail cut
+					// by a kill reads as "cut after entry N".
+					if rep, code := f.verifyJournal(t, target, names...); rep.Verdict == journal.VerdictTampered || code != 0 && code != 1 ||
+						rep.Verdict == journal.VerdictIncomplete && (rep.Cut == nil || rep.Cut.After != rep.LastSeq || len(rep.Cut.Stations) == 0) {
+						b, _ := json.MarshalIndent(rep, "", "  ")
+						t.Fatalf("journal verify after the kills: exit %d\n%s", code, b)
+					}
 					// Resume every station until the batch is done.
 					for round := 0; ; round++ {
 						counts, _ := j.Counts(context.Background(), "records.jsonl")
@@ -218,6 +300,8 @@ func TestStationsKilled(t *testing.T) {
 						}
 					}
 					f.check(t, j, trialDir)
+					a, o := f.checkEvidence(t, target, names...)
+					acked, unresumed = acked+a, unresumed+o
 					j.Events(context.Background(), "records.jsonl", func(e journal.Event) error {
 						switch {
 						case e.Step == journal.StepClaim && strings.Contains(e.Detail, "taken over"):
@@ -233,12 +317,13 @@ func TestStationsKilled(t *testing.T) {
 			}
 		}
 	}
-	if trials < 20 {
-		t.Fatalf("%d trials", trials)
+	if trials < 20 || acked == 0 {
+		t.Fatalf("%d trials, %d crashes acknowledged", trials, acked)
 	}
-	t.Logf("%d trials: %d stations killed mid-batch, %d claims taken over from them, %d cards of theirs resumed on their reader, %d of them found locked and accepted", trials, killed, takeovers, doubts, recovered)
+	t.Logf("%d trials: %d stations killed mid-batch, %d claims taken over from them, %d cards of theirs resumed on their reader, %d of them found locked and accepted; journal verify intact after each: %d sessions cut by a kill acknowledged by the station's next start, %d (of stations not needed again) sealed by the others' checkpoints", trials, killed, takeovers, doubts, recovered, acked, unresumed)
 	// The shift report on PostgreSQL, through the CLI.
 	url := pg.NewDatabase(t)
+	f.stationKey(t, "pc1")
 	cmd, out := f.station(url, "pc1", filepath.Join(t.TempDir(), "cards-pc1"))
 	if err := cmd.Run(); err != nil {
 		t.Fatalf("%v\n%s", err, out)
@@ -259,6 +344,7 @@ func TestStationsKilled(t *testing.T) {
 func TestStationStopsOnSIGTERM(t *testing.T) {
 	const records = 8
 	f := newFactory(t, records)
+	f.stationKey(t, "st0")
 	trialDir := t.TempDir()
 	target := filepath.Join(trialDir, "journal.db")
 	cards := filepath.Join(trialDir, "cards-0")
@@ -311,11 +397,19 @@ wait:
 			t.Fatalf("line %d left %s, claimed by %q", r.Line, r.State, r.ClaimedBy)
 		}
 	}
+	// Stopped safely: its closing checkpoint says "stop", nothing is cut.
+	if rep, code := f.verifyJournal(t, target, "st0"); code != 0 || rep.Verdict != journal.VerdictIntact {
+		b, _ := json.MarshalIndent(rep, "", "  ")
+		t.Fatalf("journal verify after SIGTERM: exit %d\n%s", code, b)
+	}
 	cmd, out := f.station(target, "st0", cards)
 	if err := cmd.Run(); err != nil {
 		t.Fatalf("resume: %v\n%s", err, out)
 	}
 	f.check(t, j, trialDir)
+	if _, open := f.checkEvidence(t, target, "st0"); open != 0 {
+		t.Fatal("a station stopped by SIGTERM left its session open")
+	}
 }
 
 // openPTY opens a pseudo-terminal: the station's stderr is then a
