@@ -372,7 +372,7 @@ func opensslKey(t *testing.T, dir, name, curve string) (priv, pub []byte) {
 
 func needOpenSSL(t *testing.T) {
 	if _, err := exec.LookPath("openssl"); err != nil {
-		t.Skip("openssl not installed")
+		t.Fatal("openssl not installed: run scripts/install-deps.sh")
 	}
 }
 

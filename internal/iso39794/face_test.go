@@ -141,7 +141,7 @@ func TestRoundTripJPEG(t *testing.T) {
 // OpenJPEG's opj_compress (an independent encoder) from a PNG.
 func TestRoundTripJPEG2000(t *testing.T) {
 	if _, err := exec.LookPath("opj_compress"); err != nil {
-		t.Skip("opj_compress (libopenjp2-tools) not installed")
+		t.Fatal("opj_compress not installed: run scripts/install-deps.sh (libopenjp2-tools)")
 	}
 	dir := t.TempDir()
 	in := filepath.Join(dir, "face.png")
