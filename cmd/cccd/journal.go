@@ -89,21 +89,36 @@ Examples:
 		}
 		return "", fmt.Errorf("the journal holds %d batches (%s): give --batch", len(names), strings.Join(names, ", "))
 	}
+	// openBatch opens the journal and resolves --batch (see pick), with
+	// the exit code each failure deserves: no journal given, a file that
+	// is not there or not a journal, no such batch, is bad input (2); a
+	// PostgreSQL journal that cannot be reached is I/O trouble (3).
+	openBatch := func(ctx context.Context, all bool) (journal.Journal, string, error) {
+		j, err := open(ctx)
+		if err != nil {
+			if journal.IsPostgres(target) {
+				return nil, "", ioError(err)
+			}
+			return nil, "", inputError(err)
+		}
+		name, err := pick(ctx, j, all)
+		if err != nil {
+			j.Close()
+			return nil, "", inputError(err)
+		}
+		return j, name, nil
+	}
 	show := &cobra.Command{
 		Use:   "show --journal FILE|URL [--batch B] [--events] [--json]",
 		Short: "Show the records' states, the stations and a summary",
 		Args:  cobra.NoArgs,
 		RunE: func(c *cobra.Command, _ []string) error {
 			ctx := context.Background()
-			j, err := open(ctx)
+			j, name, err := openBatch(ctx, false)
 			if err != nil {
-				return inputError(err)
+				return err
 			}
 			defer j.Close()
-			name, err := pick(ctx, j, false)
-			if err != nil {
-				return inputError(err)
-			}
 			recs, err := j.Records(ctx, name)
 			if err != nil {
 				return ioError(err)
@@ -187,15 +202,11 @@ instead of standard output.`,
 				}
 			}
 			ctx := context.Background()
-			j, err := open(ctx)
+			j, name, err := openBatch(ctx, false)
 			if err != nil {
-				return inputError(err)
+				return err
 			}
 			defer j.Close()
-			name, err := pick(ctx, j, false)
-			if err != nil {
-				return inputError(err)
-			}
 			if signed {
 				return exportAudit(ctx, c, j, name, key, outFile)
 			}
@@ -235,15 +246,11 @@ begun to the last one finished in that hour), and the total. Without
 				return usageError(c, "--json and --csv exclude each other")
 			}
 			ctx := context.Background()
-			j, err := open(ctx)
+			j, name, err := openBatch(ctx, true)
 			if err != nil {
-				return inputError(err)
+				return err
 			}
 			defer j.Close()
-			name, err := pick(ctx, j, true)
-			if err != nil {
-				return inputError(err)
-			}
 			rep, err := j.Report(ctx, name)
 			if err != nil {
 				return ioError(err)
@@ -323,18 +330,11 @@ Examples:
 					return ioError(fmt.Errorf("%s: %w", auditFile, err))
 				}
 			} else {
-				j, err := open(ctx)
+				j, name, err := openBatch(ctx, false)
 				if err != nil {
-					if os.IsNotExist(err) {
-						return inputError(err)
-					}
-					return ioError(err)
+					return err
 				}
 				defer j.Close()
-				name, err := pick(ctx, j, false)
-				if err != nil {
-					return inputError(err)
-				}
 				if rep, err = j.Audit(ctx, name, opt); err != nil {
 					return ioError(err)
 				}
@@ -398,15 +398,11 @@ Exit codes: 0 entries found, 1 none, 2 bad usage, 3 unreadable.`,
 					return ioError(err)
 				}
 			} else {
-				j, err := open(ctx)
+				j, name, err := openBatch(ctx, false)
 				if err != nil {
-					return inputError(err)
+					return err
 				}
 				defer j.Close()
-				name, err := pick(ctx, j, false)
-				if err != nil {
-					return inputError(err)
-				}
 				err = j.Events(ctx, name, func(e journal.Event) error {
 					if e.IDNumber == idn {
 						f := foundEntry{Seq: e.Seq, Time: e.Time, Station: e.Station, Reader: e.Reader, Line: e.Line, Attempt: e.Attempt, Step: string(e.Step), Outcome: string(e.Outcome),
