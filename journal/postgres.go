@@ -156,17 +156,5 @@ func pgSchema(ctx context.Context, db *sql.DB) error {
 			FOR EACH ROW EXECUTE FUNCTION cccd_events_append_only()`,
 		`INSERT INTO meta (key, value) VALUES ('schema', '`+schemaVersion+`') ON CONFLICT (key) DO NOTHING`,
 	)
-	for _, s := range stmts {
-		if _, err := tx.ExecContext(ctx, s); err != nil {
-			return err
-		}
-	}
-	var v string
-	if err := tx.QueryRowContext(ctx, `SELECT value FROM meta WHERE key = 'schema'`).Scan(&v); err != nil {
-		return err
-	}
-	if v != schemaVersion {
-		return layoutError(v)
-	}
-	return tx.Commit()
+	return applySchema(ctx, tx, stmts)
 }

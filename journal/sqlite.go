@@ -19,6 +19,25 @@ import (
 // salt, checkpoint) and keeps the certificates checkpoints name.
 const schemaVersion = "3"
 
+// applySchema runs a store's schema statements in tx and commits it if the
+// journal's layout is this cccd's (schemaVersion); an older journal is
+// refused by name (layoutError), never migrated half-way.
+func applySchema(ctx context.Context, tx *sql.Tx, stmts []string) error {
+	for _, s := range stmts {
+		if _, err := tx.ExecContext(ctx, s); err != nil {
+			return err
+		}
+	}
+	var v string
+	if err := tx.QueryRowContext(ctx, `SELECT value FROM meta WHERE key = 'schema'`).Scan(&v); err != nil {
+		return err
+	}
+	if v != schemaVersion {
+		return layoutError(v)
+	}
+	return tx.Commit()
+}
+
 // layoutError refuses a journal of another layout.
 func layoutError(v string) error {
 	if n, err := strconv.Atoi(v); err == nil && n < 3 {
@@ -150,17 +169,5 @@ func sqliteSchema(ctx context.Context, db *sql.DB) error {
 		`CREATE TRIGGER IF NOT EXISTS events_no_delete BEFORE DELETE ON events BEGIN SELECT RAISE(ABORT, 'journal events are append-only'); END`,
 		`INSERT INTO meta (key, value) VALUES ('schema', '`+schemaVersion+`') ON CONFLICT (key) DO NOTHING`,
 	)
-	for _, s := range stmts {
-		if _, err := tx.ExecContext(ctx, s); err != nil {
-			return err
-		}
-	}
-	var v string
-	if err := tx.QueryRowContext(ctx, `SELECT value FROM meta WHERE key = 'schema'`).Scan(&v); err != nil {
-		return err
-	}
-	if v != schemaVersion {
-		return layoutError(v)
-	}
-	return tx.Commit()
+	return applySchema(ctx, tx, stmts)
 }
