@@ -2,6 +2,7 @@ package journal
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	"database/sql"
 	"encoding/json"
@@ -607,5 +608,37 @@ func TestPostgresURLRedacted(t *testing.T) {
 	_, err := Open(context.Background(), "postgres://cccd:s3cret@127.0.0.1:1/x?connect_timeout=2", Options{})
 	if err == nil || strings.Contains(err.Error(), "s3cret") {
 		t.Fatalf("%v", err)
+	}
+}
+
+// TestOpenSQLiteNotAJournal: a file given as the journal by mistake (the
+// batch's input, a report) is refused and left as it was: its bytes, its
+// mode, and no lock or SQLite side file beside it.
+func TestOpenSQLiteNotAJournal(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "records.jsonl")
+	content := []byte(`{"id_number":"001099012345"}` + "\n")
+	if err := os.WriteFile(path, content, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Chmod(path, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	j, err := OpenSQLite(context.Background(), path, Options{})
+	if err == nil {
+		j.Close()
+		t.Fatal("a JSONL file opened as a journal")
+	}
+	if !strings.Contains(err.Error(), "not a SQLite journal") {
+		t.Fatalf("error %q does not say the file is not a journal", err)
+	}
+	got, _ := os.ReadFile(path)
+	st, _ := os.Stat(path)
+	if !bytes.Equal(got, content) || st.Mode().Perm() != 0o644 {
+		t.Fatalf("the file was changed: mode %v, %q", st.Mode().Perm(), got)
+	}
+	for _, side := range []string{"-lock", "-wal", "-shm", "-journal"} {
+		if _, err := os.Stat(path + side); err == nil {
+			t.Fatalf("%s%s was left beside it", path, side)
+		}
 	}
 }

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"io"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -82,6 +83,23 @@ func sqliteURI(abs string) string {
 		"?_pragma=journal_mode(WAL)&_pragma=synchronous(FULL)&_pragma=busy_timeout(15000)&_txlock=immediate"
 }
 
+// sqliteMagic starts every SQLite database file (the SQLite file format,
+// §1.3 "The Database Header").
+const sqliteMagic = "SQLite format 3\x00"
+
+// errNotJournal: the file is something else than a SQLite journal.
+var errNotJournal = errors.New("the file is not a SQLite journal (or it is corrupt)")
+
+// checkSQLiteHeader tells a SQLite file from anything else by its first
+// 16 bytes.
+func checkSQLiteHeader(f *os.File) error {
+	var b [len(sqliteMagic)]byte
+	if _, err := io.ReadFull(f, b[:]); err != nil || string(b[:]) != sqliteMagic {
+		return errNotJournal
+	}
+	return nil
+}
+
 // OpenSQLite opens (or creates) the SQLite journal at path. The file holds
 // ID numbers: it is created with mode 0600, and an existing one readable
 // by others is narrowed to 0600 (SQLite gives its -wal and -shm files the
@@ -96,8 +114,13 @@ func OpenSQLite(ctx context.Context, path string, opt Options) (Journal, error) 
 		return nil, fmt.Errorf("journal %s: %w", path, err)
 	}
 	st, err := f.Stat()
+	if err == nil && st.Size() > 0 {
+		err = checkSQLiteHeader(f)
+	}
 	f.Close()
 	if err != nil {
+		// Before any mode change, lock file or SQLite side file: a file
+		// given by mistake (the input, a report) is left as it was.
 		return nil, fmt.Errorf("journal %s: %w", path, err)
 	}
 	if st.Mode().Perm()&0o077 != 0 {
@@ -121,7 +144,7 @@ func OpenSQLite(ctx context.Context, path string, opt Options) (Journal, error) 
 	if err := sqliteSchema(ctx, db); err != nil {
 		j.Close()
 		if strings.Contains(err.Error(), "not a database") {
-			err = errors.New("the file is not a SQLite journal (or it is corrupt)")
+			err = errNotJournal
 		}
 		return nil, fmt.Errorf("journal %s: %w", path, err)
 	}
