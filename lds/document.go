@@ -34,8 +34,9 @@ type DocumentSpec struct {
 	// are, or ProfileICAO for a plain ICAO 9303 chip.
 	Profile Profile
 	// DG3 is the fingerprint data group's file (a DG3 built by the
-	// caller); nil writes, in the cccd profile, a DG3 without finger
-	// images — present and protected, as on real cards.
+	// caller), written in either profile; nil writes, in the cccd
+	// profile, a DG3 without finger images — present and protected, as
+	// on real cards — and none in the icao profile.
 	DG3 []byte
 	// DG4 is the iris data group's file (a DG4 built by the caller), an
 	// optional slot kept behind terminal authentication like DG3; nil
@@ -58,7 +59,8 @@ const (
 	// chip keeps behind terminal authentication; DG13 field 16 filled.
 	ProfileCCCD Profile = "cccd"
 	// ProfileICAO is a plain ICAO 9303 chip: EF.CardAccess with PACEInfo
-	// only, no DG3, DG13 field 16 empty.
+	// only, DG3 only with fingerprints (and then a TerminalAuthenticationInfo
+	// in DG14), DG13 field 16 empty.
 	ProfileICAO Profile = "icao"
 )
 
@@ -182,16 +184,25 @@ func BuildDocument(spec DocumentSpec) (*Document, error) {
 		// DG14 (§6.1).
 		infos = append(infos, SecurityInfo{Kind: SecurityInfoActiveAuthentication, Protocol: OIDActiveAuthentication, Version: 1, ParameterID: -1, SignatureAlgorithm: asn1.ObjectIdentifier{1, 2, 840, 10045, 4, 3, 2}})
 	}
+	if !cccd && (spec.DG3 != nil || spec.DG4 != nil) {
+		// A plain ICAO chip with fingerprints or iris protects them with
+		// EAC and says so in DG14 (BSI TR-03110-3 A.1.1: a chip that
+		// supports terminal authentication has a TerminalAuthenticationInfo).
+		infos = append(infos, SecurityInfo{Kind: SecurityInfoTerminalAuthentication, Protocol: OIDTerminalAuthentication, Version: 1, ParameterID: -1})
+	}
 	if len(infos) > 0 {
 		if dgs[14], err = (&DG14{Infos: infos}).Encode(); err != nil {
 			return nil, err
 		}
 	}
-	if cccd {
-		dgs[3] = spec.DG3
-		if dgs[3] == nil {
-			dgs[3] = emptyDG3
-		}
+	// DG3: the caller's (fingerprints) in both profiles; in the cccd
+	// profile a DG3 without templates otherwise, as real CCCDs list one.
+	dgs[3] = spec.DG3
+	if cccd && dgs[3] == nil {
+		dgs[3] = emptyDG3
+	}
+	if dgs[3] == nil {
+		delete(dgs, 3)
 	}
 	if spec.DG4 != nil {
 		dgs[4] = spec.DG4

@@ -15,6 +15,13 @@ import (
 
 func cccdDocument(t *testing.T, p Profile) *Document {
 	t.Helper()
+	return cccdDocumentWith(t, p, nil)
+}
+
+// cccdDocumentWith builds the test holder's document with edit applied to
+// the spec first.
+func cccdDocumentWith(t *testing.T, p Profile, edit func(*DocumentSpec)) *Document {
+	t.Helper()
 	h, errs, _ := citizen.NewHolder(citizen.Record{
 		IDNumber: "001099012345", FullName: "Nguyễn Văn A", DateOfBirth: "1999-05-18", Sex: "Nam",
 		PlaceOfResidence: "Hà Nội", DateOfIssue: "2021-07-10", OldIDNumber: "025123456",
@@ -33,8 +40,12 @@ func cccdDocument(t *testing.T, p Profile) *Document {
 	if err != nil {
 		t.Fatal(err)
 	}
-	d, err := BuildDocument(DocumentSpec{Holder: h, Photo: img, AAPublicKey: &aa.PublicKey, CAPublicKey: &ca.PublicKey, Profile: p,
-		Sign: SODSignOptions{Certificate: pk.DS, Signer: pk.DSKey}})
+	spec := DocumentSpec{Holder: h, Photo: img, AAPublicKey: &aa.PublicKey, CAPublicKey: &ca.PublicKey, Profile: p,
+		Sign: SODSignOptions{Certificate: pk.DS, Signer: pk.DSKey}}
+	if edit != nil {
+		edit(&spec)
+	}
+	d, err := BuildDocument(spec)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -108,6 +119,25 @@ func TestCCCDLayout(t *testing.T) {
 	}
 	if _, ok := i.Files[DGFileID(3)]; ok {
 		t.Error("icao profile wrote DG3")
+	}
+	idg14, _ := ParseDG14(i.Files[DGFileID(14)])
+	if len(idg14.Infos.Of(SecurityInfoTerminalAuthentication)) != 0 {
+		t.Error("icao profile without fingerprints announces terminal authentication")
+	}
+
+	// An icao chip given fingerprints keeps them (and says in DG14 that
+	// terminal authentication guards them): they are not dropped.
+	f := cccdDocumentWith(t, ProfileICAO, func(s *DocumentSpec) { s.DG3 = emptyDG3 })
+	if !bytes.Equal(f.Files[DGFileID(3)], emptyDG3) {
+		t.Error("icao profile dropped the DG3 it was given")
+	}
+	fcom, _ := ParseCOM(f.Files[FIDCOM])
+	if got := fcom.DataGroups(); !equalInts(got, []int{1, 2, 3, 13, 14, 15}) {
+		t.Errorf("EF.COM of the icao chip with DG3 lists %v", got)
+	}
+	fdg14, _ := ParseDG14(f.Files[DGFileID(14)])
+	if len(fdg14.Infos.Of(SecurityInfoTerminalAuthentication)) != 1 {
+		t.Error("icao chip with DG3: DG14 has no TerminalAuthenticationInfo")
 	}
 }
 
