@@ -66,14 +66,11 @@ func Open(card *apdu.Card, sec lds.Secret, opt OpenOptions) (*OpenResult, error)
 			if err != nil {
 				res.Fallback = fmt.Sprintf("EF.CardAccess is malformed (%v)", err)
 			}
-		} else if !errors.Is(err, apdu.ErrFileNotFound) && !errors.Is(err, ErrFileAccess) {
-			var se *apdu.StatusError
-			if !errors.As(err, &se) {
-				return nil, err // transport trouble: nothing to conclude
-			}
+		} else if apdu.IsTransport(err) {
+			return nil, err // nothing to conclude; a refusal means no PACE
 		}
 	}
-	if res.CardAccess != nil && !opt.NoPACE {
+	if res.CardAccess != nil {
 		perr := res.tryPACE(card, sec, rnd)
 		if perr == nil {
 			if _, err := card.Send(apdu.Command{INS: 0xA4, P1: 0x04, P2: 0x0C, Data: lds.AID}); err != nil {
