@@ -97,6 +97,28 @@ func TestCardCommandChaining(t *testing.T) {
 	s.done()
 }
 
+// TestCardCommandChainingSecured: under secure messaging a command chains
+// at MaxShortDataSM, so that each protected segment still fits a short
+// APDU (a 240-byte command would otherwise be protected into an extended
+// one that a short-length card refuses).
+func TestCardCommandChainingSecured(t *testing.T) {
+	seg := func(n int) string { return strings.Repeat("44", n) }
+	sm := &script{t: t, steps: [][2]string{
+		{"102A00BEDF" + seg(223), "9000"},
+		{"002A00BE11" + seg(17), "9000"},
+		{"002A00BEDF" + seg(223), "9000"},
+	}}
+	c := NewCard(&script{t: t})
+	c.SetChannel(sm) // stands for the secure messaging channel: it gets the plain commands
+	if _, err := c.Send(Command{INS: 0x2A, P2: 0xBE, Data: bytes.Repeat([]byte{0x44}, 240)}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.Send(Command{INS: 0x2A, P2: 0xBE, Data: bytes.Repeat([]byte{0x44}, 223)}); err != nil {
+		t.Fatal(err)
+	}
+	sm.done()
+}
+
 func TestCardCommandChainingStopsOnError(t *testing.T) {
 	s := &script{t: t, steps: [][2]string{
 		{"10D60000FF" + strings.Repeat("22", 255), "6884"},

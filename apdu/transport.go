@@ -41,7 +41,7 @@ type Card struct {
 // NewCard wraps a Transport.
 func NewCard(t Transport) *Card {
 	w := &wire{t: t}
-	return &Card{wire: w, channel: w, chunk: MaxShortData}
+	return &Card{wire: w, channel: w}
 }
 
 // Transport returns the Transport the Card was made with (to reach
@@ -68,13 +68,32 @@ func (c *Card) Secured() bool { return c.channel != Transport(c.wire) }
 // (unprotected) command and response; nil turns tracing off.
 func (c *Card) SetTrace(f TraceFunc) { c.trace = f }
 
+// MaxShortDataSM is the largest plain data field whose protected form
+// under secure messaging still fits a short APDU (ICAO 9303-11 §9.8: DO 87
+// with its padding indicator and a block of padding, DO 97, DO 8E; 223
+// bytes pad to 224 for AES, and 4 + 224 + 3 + 10 = 241 ≤ 255).
+const MaxShortDataSM = 223
+
 // SetChainSize sets the largest data field of one segment when a command
-// is split by command chaining (default 255).
+// is split by command chaining; 0 (the default) is 255 on the plain
+// channel and MaxShortDataSM under secure messaging.
 func (c *Card) SetChainSize(n int) {
-	if n < 1 || n > MaxShortData {
+	if n < 0 || n > MaxShortData {
 		n = MaxShortData
 	}
 	c.chunk = n
+}
+
+// chainSize is the largest data field one short command carries on the
+// current channel.
+func (c *Card) chainSize() int {
+	switch {
+	case c.chunk > 0:
+		return c.chunk
+	case c.Secured():
+		return MaxShortDataSM
+	}
+	return MaxShortData
 }
 
 // Limits bound what a card may cost: a card that never answers, or answers
@@ -106,21 +125,23 @@ func (c *Card) ResetStats() { c.wire.stats = Stats{} }
 // word. The error reports only a failure to exchange (transport, secure
 // messaging); use Send to get status words as errors.
 //
-// A command with more than 255 data bytes goes out by command chaining
-// (ISO/IEC 7816-4 §5.1.1.1) unless cmd.Extended says the card takes
-// extended lengths.
+// A command with more data than one short APDU carries (255 bytes, or
+// MaxShortDataSM under secure messaging, whose protection adds to it) goes
+// out by command chaining (ISO/IEC 7816-4 §5.1.1.1) unless cmd.Extended
+// says the card takes extended lengths.
 func (c *Card) Transmit(cmd Command) (Response, error) {
-	if len(cmd.Data) <= MaxShortData || cmd.Extended {
+	size := c.chainSize()
+	if len(cmd.Data) <= size || cmd.Extended {
 		return c.exchange(cmd)
 	}
 	if cmd.CLA&0x10 != 0 {
 		return Response{}, fmt.Errorf("apdu: %s: command is already part of a chain", cmd.Name())
 	}
 	data := cmd.Data
-	for len(data) > c.chunk {
+	for len(data) > size {
 		seg := cmd
 		seg.CLA |= 0x10
-		seg.Data, data = data[:c.chunk], data[c.chunk:]
+		seg.Data, data = data[:size], data[size:]
 		seg.Ne = 0
 		r, err := c.exchange(seg)
 		if err != nil || !r.OK() {

@@ -191,29 +191,13 @@ func sendChain(card *apdu.Card, t *cvc.Terminal, chain []*cvc.Certificate, now t
 	return nil
 }
 
-// psoSegment is the largest data field of one chained PSO segment: its
-// protected form (DO 87 with padding, DO 8E) still fits a short APDU.
-const psoSegment = shortLeSM
-
 // sendPSO sends PSO:Verify Certificate (00 2A 00 BE) with the certificate
-// body and signature, in one APDU or chained.
+// body and signature: in one APDU (extended when its protected form needs
+// it) to a chip that takes extended lengths, else
+// by command chaining in segments whose protected form fits a short APDU
+// (apdu.Card chains under secure messaging at apdu.MaxShortDataSM).
 func sendPSO(card *apdu.Card, data []byte, extended bool) error {
-	cmd := apdu.Command{INS: 0x2A, P2: 0xBE}
-	if extended || len(data) <= psoSegment {
-		cmd.Data, cmd.Extended = data, extended && len(data) > apdu.MaxShortData
-		_, err := card.Send(cmd)
-		return err
-	}
-	for len(data) > psoSegment {
-		seg := cmd
-		seg.CLA, seg.Data = 0x10, data[:psoSegment]
-		if _, err := card.Send(seg); err != nil {
-			return err
-		}
-		data = data[psoSegment:]
-	}
-	cmd.Data = data
-	_, err := card.Send(cmd)
+	_, err := card.Send(apdu.Command{INS: 0x2A, P2: 0xBE, Data: data, Extended: extended && len(data) > apdu.MaxShortDataSM})
 	return err
 }
 
