@@ -1,9 +1,10 @@
 package brainpool
 
-// Point arithmetic of brainpoolP256r1. This file is the master copy:
-// gen_field.go writes point_p384.go and point_p512.go from it by renaming
-// p256 (and P256), so nothing here may depend on the curve size except
-// through p256Bytes and the generated constants.
+// Point arithmetic of brainpoolP256r1. The code for the 256-bit curve is
+// the master copy: gen_field.go writes the files of the 384- and 512-bit
+// curves from it by renaming the curve's identifiers, so nothing here may
+// depend on the curve size except through the byte length and the
+// generated constants.
 
 import "sync"
 

@@ -2,10 +2,11 @@
 
 package brainpool
 
-// Point arithmetic of brainpoolP512r1. This file is the master copy:
-// gen_field.go writes point_p384.go and point_p512.go from it by renaming
-// p512 (and P512), so nothing here may depend on the curve size except
-// through p512Bytes and the generated constants.
+// Point arithmetic of brainpoolP512r1. The code for the 256-bit curve is
+// the master copy: gen_field.go writes the files of the 384- and 512-bit
+// curves from it by renaming the curve's identifiers, so nothing here may
+// depend on the curve size except through the byte length and the
+// generated constants.
 
 import "sync"
 
