@@ -64,6 +64,10 @@ const ChildAge = 14
 
 // IsChild reports whether the holder was under ChildAge on the date of
 // issue.
-func (h *Holder) IsChild() bool {
-	return !h.DateOfIssue.IsZero() && ageOn(h.DateOfBirth, h.DateOfIssue) < ChildAge
+func (h *Holder) IsChild() bool { return ChildOn(h.DateOfBirth, h.DateOfIssue) }
+
+// ChildOn reports whether someone born on dob was under ChildAge on the
+// date of issue (false when either date is unknown).
+func ChildOn(dob, issue time.Time) bool {
+	return !dob.IsZero() && !issue.IsZero() && ageOn(dob, issue) < ChildAge
 }

@@ -25,9 +25,11 @@ const (
 	// children, the parents' names; the field order is not published.
 	// What is known: the seven 2021 fields come first (the date of issue
 	// tells the layout). What is assumed: whatever follows is read by its
-	// shape — a field of 12-digit numbers is the cancelled ID list, fields
-	// of words are the parents' names (father then mother when there are
-	// two) — and anything else is kept, unnamed, in order. Nothing after
+	// shape — a field of 12-digit numbers is the cancelled ID list; on a
+	// child's card (under 14 at issue), fields of three or more words
+	// starting with a Vietnamese family name are the parents' names
+	// (father then mother when there are two) — and anything else is
+	// kept, unnamed, in order. Nothing after
 	// the seventh field is ever an error, and the trailing fields are
 	// written back exactly as read.
 	Layout2024 Layout = 2024
@@ -69,10 +71,12 @@ type Payload struct {
 	// CancelledIDNumbers are the holder's cancelled 12-digit personal ID
 	// numbers (2024 card), as recognised among the trailing fields.
 	CancelledIDNumbers []string `json:"cancelled_id_numbers,omitempty"`
-	// ParentNames are the parents' names (2024 card, for children), in
-	// order: father then mother when there are two.
+	// ParentNames are the parents' names (2024 card of a child under
+	// citizen.ChildAge at issue), in order: father then mother when there
+	// are two.
 	ParentNames []string `json:"parent_names,omitempty"`
-	// Extra are the trailing fields of no recognised shape, in order.
+	// Extra are the trailing fields of no recognised meaning, in order
+	// (every trailing field of a 2021 payload).
 	Extra []string `json:"extra_fields,omitempty"`
 	// Trailing are the fields after the seventh exactly as read (empty
 	// ones included); Build writes them back unchanged. When nil, Build
@@ -165,7 +169,18 @@ func Parse(text string) (*Payload, error) {
 	}
 	if rest := f[minFields:]; len(rest) > 0 {
 		p.Trailing = append([]string(nil), rest...)
-		p.readTrailing(rest)
+		if p.Layout == Layout2024 {
+			dob, _ := time.Parse(time.DateOnly, p.DateOfBirth)
+			p.readTrailing(rest, citizen.ChildOn(dob, issue))
+		} else {
+			// A 2021 payload has seven fields: anything more is kept,
+			// never given a meaning.
+			for _, v := range rest {
+				if strings.TrimSpace(v) != "" {
+					p.Extra = append(p.Extra, v)
+				}
+			}
+		}
 	}
 	if len(perr.Problems) > 0 {
 		return p, &perr
@@ -173,16 +188,19 @@ func Parse(text string) (*Payload, error) {
 	return p, nil
 }
 
-// readTrailing names what follows the seventh field by its shape (see
-// Layout2024); it never fails.
-func (p *Payload) readTrailing(rest []string) {
+// readTrailing names what follows the seventh field of a 2024 payload by
+// its shape (see Layout2024); it never fails. Names are read as the
+// parents' only on a child's card, the only one whose QR carries them
+// (Circular 16/2024/TT-BCA): on an adult's, a field of words is kept
+// unnamed, so that a place read as a name can never fail a genuine card.
+func (p *Payload) readTrailing(rest []string, child bool) {
 	for _, v := range rest {
 		t := strings.TrimSpace(v)
 		switch {
 		case t == "":
 		case isIDList(t):
 			p.CancelledIDNumbers = append(p.CancelledIDNumbers, citizen.SplitIDList(t)...)
-		case isPersonName(t):
+		case child && isPersonName(t):
 			p.ParentNames = append(p.ParentNames, t)
 		default:
 			p.Extra = append(p.Extra, v)

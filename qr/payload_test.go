@@ -32,6 +32,8 @@ func TestParseReference(t *testing.T) {
 
 func TestParseLayouts(t *testing.T) {
 	y24 := strings.Replace(refPayload, "20042021", "02072024", 1)
+	// A child's card (8 at issue): the only one whose QR names parents.
+	child24 := strings.Replace(y24, "15081990", "15082016", 1)
 	for _, tc := range []struct {
 		name      string
 		text      string
@@ -48,9 +50,11 @@ func TestParseLayouts(t *testing.T) {
 		{"2024 one cancelled ID", y24 + "|079190011111", Layout2024, []string{"079190011111"}, nil, nil},
 		{"2024 two cancelled IDs", y24 + "|079190011111,001090022222", Layout2024, []string{"079190011111", "001090022222"}, nil, nil},
 		{"2024 cancelled IDs in two fields", y24 + "|079190011111|001090022222", Layout2024, []string{"079190011111", "001090022222"}, nil, nil},
-		{"2024 child: parents, no cancelled ID", y24 + "||Nguyễn Văn Bố|Trần Thị Mẹ", Layout2024, nil, []string{"Nguyễn Văn Bố", "Trần Thị Mẹ"}, nil},
-		{"2024 child: cancelled ID and parents", y24 + "|079190011111|Nguyễn Văn Bố|Trần Thị Mẹ", Layout2024, []string{"079190011111"}, []string{"Nguyễn Văn Bố", "Trần Thị Mẹ"}, nil},
-		{"2024 one parent", y24 + "||Trần Thị Mẹ", Layout2024, nil, []string{"Trần Thị Mẹ"}, nil},
+		{"2024 child: parents, no cancelled ID", child24 + "||Nguyễn Văn Bố|Trần Thị Mẹ", Layout2024, nil, []string{"Nguyễn Văn Bố", "Trần Thị Mẹ"}, nil},
+		{"2024 child: cancelled ID and parents", child24 + "|079190011111|Nguyễn Văn Bố|Trần Thị Mẹ", Layout2024, []string{"079190011111"}, []string{"Nguyễn Văn Bố", "Trần Thị Mẹ"}, nil},
+		{"2024 one parent", child24 + "||Trần Thị Mẹ", Layout2024, nil, []string{"Trần Thị Mẹ"}, nil},
+		{"2024 adult: words are not parents", y24 + "|Hồ Chí Minh|Mai Châu Hòa Bình", Layout2024, nil, nil, []string{"Hồ Chí Minh", "Mai Châu Hòa Bình"}},
+		{"2021: trailing words are not parents", refPayload + "|Nguyễn Văn Bố|Trần Thị Mẹ", Layout2021, nil, nil, []string{"Nguyễn Văn Bố", "Trần Thị Mẹ"}},
 		{"2024 empty trailing fields", y24 + "|||", Layout2024, nil, nil, nil},
 		{"2024 what the shape does not tell", y24 + "|15082030|Hà Nội, Ba Đình|A+|Hà Nội", Layout2024, nil, nil, []string{"15082030", "Hà Nội, Ba Đình", "A+", "Hà Nội"}},
 	} {
