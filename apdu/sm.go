@@ -56,6 +56,9 @@ type SecureMessaging struct {
 	ssc    []byte
 	bs     int
 	err    error
+	// authentic: the last response carried a MAC that verified (a bare
+	// status word does not).
+	authentic bool
 }
 
 // NewSecureMessaging makes a secure messaging context from session keys
@@ -222,6 +225,7 @@ func (sm *SecureMessaging) Unprotect(raw []byte) (Response, error) {
 		return Response{}, sm.fail(fmt.Errorf("%w: %v", ErrSMFormat, err))
 	}
 	sm.incrementSSC()
+	sm.authentic = false
 	if len(r.Data) == 0 {
 		if r.SW == SWSuccess || r.SW == SWSMDataObjectsMissing || r.SW == SWSMDataObjectsIncorrect || r.SW.SW1() == 0x61 {
 			return Response{}, sm.fail(fmt.Errorf("%w (SW %s: %s)", ErrSMUnprotected, r.SW, r.SW.Meaning()))
@@ -267,6 +271,7 @@ func (sm *SecureMessaging) Unprotect(raw []byte) (Response, error) {
 	if subtle.ConstantTimeCompare(sm.mac(macInput), do8e) != 1 {
 		return Response{}, sm.fail(ErrSMMAC)
 	}
+	sm.authentic = true
 	out := Response{SW: SW(do99[0])<<8 | SW(do99[1])}
 	if do87 != nil {
 		ct := do87[1:]
@@ -284,6 +289,12 @@ func (sm *SecureMessaging) Unprotect(raw []byte) (Response, error) {
 	}
 	return out, nil
 }
+
+// Authentic reports whether the last response passed the MAC check: only
+// the holder of the session keys could have sent it. A bare status word
+// (a refusal the chip did not protect, which Unprotect lets through) is
+// not authentic: anyone on the wire can send one.
+func (sm *SecureMessaging) Authentic() bool { return sm.authentic }
 
 // UnwrapCommand is the chip side of Protect: it checks the command's MAC
 // and returns the plain command. Any failure closes the session; the chip

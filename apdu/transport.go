@@ -61,6 +61,13 @@ func (c *Card) SetChannel(t Transport) {
 	c.channel = t
 }
 
+// ResponseAuthentic reports whether the last response came through
+// secure messaging with a MAC that verified (SecureMessaging.Authentic).
+func (c *Card) ResponseAuthentic() bool {
+	sm, ok := c.channel.(*SecureMessaging)
+	return ok && sm.Authentic()
+}
+
 // Secured reports whether a channel other than the plain one is set.
 func (c *Card) Secured() bool { return c.channel != Transport(c.wire) }
 

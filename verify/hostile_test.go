@@ -103,6 +103,41 @@ func cloneCA(t *testing.T, h *hostile) {
 	}
 }
 
+// recorder keeps the commands that cross it.
+type recorder struct {
+	inner apdu.Transport
+	cmds  [][]byte
+}
+
+func (r *recorder) Transmit(cmd []byte) ([]byte, error) {
+	r.cmds = append(r.cmds, append([]byte(nil), cmd...))
+	return r.inner.Transmit(cmd)
+}
+
+// ATR passes the card's on: what it announces decides the APDUs.
+func (r *recorder) ATR() []byte { return r.inner.(interface{ ATR() []byte }).ATR() }
+
+// bareRefusalOfCAProof makes the chip answer the read right after chip
+// authentication — the terminal's proof that the chip holds the DG14 key —
+// with a bare status word, outside secure messaging: what a clone that
+// lacks the key can always send. The APDU's number comes from a session
+// with the card as it is (the one after MSE:Set AT for CA, 00 22 41 A4,
+// and its GENERAL AUTHENTICATE).
+func bareRefusalOfCAProof(sw string) func(t *testing.T, h *hostile) {
+	return func(t *testing.T, h *hostile) {
+		probe := *h.img
+		rec := &recorder{inner: testcards.NewEmulator(&probe, "")}
+		verify.Inspect(apdu.NewCard(rec), verify.Input{Secret: h.c.Secret.CANOnly()}, verify.Options{})
+		for i, c := range rec.cmds {
+			if len(c) >= 4 && c[1] == 0x22 && c[2] == 0x41 && c[3] == 0xA4 {
+				h.img.Faults.RawStatusWords = append(h.img.Faults.RawStatusWords, testcards.StatusFault{APDU: i + 3, SW: sw})
+				return
+			}
+		}
+		t.Fatal("no chip authentication in the session")
+	}
+}
+
 func hostileCases() []hostileCase {
 	var cases []hostileCase
 	for _, sw := range []string{"6A82", "6982"} {
@@ -121,6 +156,12 @@ func hostileCases() []hostileCase {
 		// A copy that hides its keys' files from the unsigned EF.COM:
 		// the SOD still lists them, they are read, and the copy's chip
 		// cannot prove it holds the keys.
+		// A clone answers the proof read with a bare refusal: no MAC, so
+		// it proves nothing; the proof is asked again and fails.
+		hostileCase{name: "clone refusing the CA proof read in plain (6982)", o: cardOpts{ca: true},
+			build: both(cloneCA, bareRefusalOfCAProof("6982")), want: wantFailed, check: "clone.chip_authentication", reason: verify.Cloned},
+		hostileCase{name: "clone refusing the CA proof read in plain (6A82)", o: cardOpts{ca: true},
+			build: both(cloneCA, bareRefusalOfCAProof("6A82")), want: wantFailed, check: "clone.chip_authentication", reason: verify.Cloned},
 		hostileCase{name: "clone hiding DG14/DG15 from EF.COM", o: cardOpts{ca: true},
 			build: both(comListing(1, 2, 13), cloneAA, cloneCA), want: wantFailed, check: "clone.chip_authentication", reason: verify.Cloned},
 		hostileCase{name: "clone hiding DG15 from EF.COM", o: cardOpts{},

@@ -265,6 +265,24 @@ func readDocument(card *apdu.Card, sec lds.Secret, opt Options) (*Report, *docum
 	var pending *chip.CAParams
 	var caKey []byte
 	taTried := false
+	// reopen opens the chip again after chip authentication failed (the
+	// session of a clone is gone), so that the rest is read and the
+	// verdict says "cloned" with every other check made (a copy's data
+	// may well hash right); ok is false when the chip does not open again,
+	// and the files of rest are marked unread.
+	reopen := func(rest []int) (ok bool, err error) {
+		if _, oerr := chip.Open(card, sec, chip.OpenOptions{NoPACE: opt.NoPACE, Rand: opt.rand()}); oerr != nil {
+			if apdu.IsTransport(oerr) {
+				return false, noConclusion(oerr)
+			}
+			for _, m := range rest {
+				rep.Files = append(rep.Files, FileInfo{Name: lds.FileName(lds.DGFileID(m)), Note: "not read: the chip could not be opened again after chip authentication failed"})
+				doc.unread = append(doc.unread, m)
+			}
+			return false, nil
+		}
+		return true, nil
+	}
 	for i, n := range list {
 		if isEAC(n) && opt.Terminal != nil && !taTried {
 			taTried = true
@@ -275,15 +293,9 @@ func readDocument(card *apdu.Card, sec lds.Secret, opt Options) (*Report, *docum
 				}
 				pending = nil
 				if doc.ca.err != nil {
-					// A clone: open again to read the rest (see below).
-					if _, oerr := chip.Open(card, sec, chip.OpenOptions{NoPACE: opt.NoPACE, Rand: opt.rand()}); oerr != nil {
-						if apdu.IsTransport(oerr) {
-							return nil, nil, noConclusion(oerr)
-						}
-						for _, m := range list[i:] {
-							rep.Files = append(rep.Files, FileInfo{Name: lds.FileName(lds.DGFileID(m)), Note: "not read: the chip could not be opened again after chip authentication failed"})
-							doc.unread = append(doc.unread, m)
-						}
+					if ok, err := reopen(list[i:]); err != nil {
+						return nil, nil, err
+					} else if !ok {
 						break
 					}
 				}
@@ -294,33 +306,35 @@ func readDocument(card *apdu.Card, sec lds.Secret, opt Options) (*Report, *docum
 		}
 		if pending != nil {
 			// The proof read: an answer that passes secure messaging
-			// under the new keys (a status word included) proves the key.
+			// under the new keys (a MACed status word included) proves
+			// the key; a bare status word proves nothing — a clone can
+			// send one — and EF.COM is asked for the proof.
+			pending = nil
 			b, err := fr.ReadFile(lds.DGFileID(n))
-			if caProofFailed(err) {
-				doc.ca, pending = &caOutcome{err: fmt.Errorf("%w (%v)", chip.ErrCAFailed, err)}, nil
-				// A clone: the session is gone. Open the chip again to
-				// read the rest, so that the verdict says "cloned" with
-				// every other check made (a copy's data may well hash
-				// right).
-				if _, oerr := chip.Open(card, sec, chip.OpenOptions{NoPACE: opt.NoPACE, Rand: opt.rand()}); oerr != nil {
-					if apdu.IsTransport(oerr) {
-						return nil, nil, noConclusion(oerr)
-					}
-					for _, m := range list[i:] {
-						rep.Files = append(rep.Files, FileInfo{Name: lds.FileName(lds.DGFileID(m)), Note: "not read: the chip could not be opened again after chip authentication failed"})
-						doc.unread = append(doc.unread, m)
-					}
+			var se *apdu.StatusError
+			switch {
+			case caProofFailed(err):
+				doc.ca = &caOutcome{err: fmt.Errorf("%w (%v)", chip.ErrCAFailed, err)}
+			case apdu.IsTransport(err):
+				return nil, nil, noConclusion(err)
+			case errors.As(err, &se) && !card.ResponseAuthentic():
+				if err := proveCA(card, doc); err != nil {
+					return nil, nil, err
+				}
+			default:
+				doc.ca = &caOutcome{}
+			}
+			if doc.ca.err != nil {
+				if ok, err := reopen(list[i:]); err != nil {
+					return nil, nil, err
+				} else if !ok {
 					break
 				}
 				b, err = fr.ReadFile(lds.DGFileID(n))
+				if apdu.IsTransport(err) {
+					return nil, nil, noConclusion(err)
+				}
 			}
-			if apdu.IsTransport(err) {
-				return nil, nil, noConclusion(err)
-			}
-			if doc.ca == nil {
-				doc.ca = &caOutcome{}
-			}
-			pending = nil
 			recordRead(rep, doc, n, b, err)
 			continue
 		}
@@ -359,16 +373,19 @@ func readDocument(card *apdu.Card, sec lds.Secret, opt Options) (*Report, *docum
 }
 
 // proveCA reads the first bytes of EF.COM under the keys of chip
-// authentication: only the chip holding the key of DG14 can answer.
+// authentication: only the chip holding the key of DG14 can answer it
+// (9000 under a MAC that verifies). Any refusal fails the proof: every
+// chip gives EF.COM once opened, and a bare status word can come from
+// anyone.
 func proveCA(card *apdu.Card, doc *document) error {
 	_, err := card.Send(apdu.Command{INS: 0xB0, P1: 0x80 | lds.ShortEF(lds.FIDCOM), Ne: 4})
 	switch {
-	case caProofFailed(err):
-		doc.ca = &caOutcome{err: fmt.Errorf("%w (%v)", chip.ErrCAFailed, err)}
+	case err == nil:
+		doc.ca = &caOutcome{}
 	case apdu.IsTransport(err):
 		return noConclusion(err)
 	default:
-		doc.ca = &caOutcome{}
+		doc.ca = &caOutcome{err: fmt.Errorf("%w (%v)", chip.ErrCAFailed, err)}
 	}
 	return nil
 }
