@@ -22,13 +22,18 @@ import (
 // Authentication: it does not hold the key of DG14 (a clone).
 var ErrCAFailed = errors.New("chip authentication failed: the chip does not hold the key of DG14 (cloned chip?)")
 
+// ErrCAUnsupported reports a chip authentication this terminal cannot run
+// (DH, an unknown curve or cipher suite): a limit of the terminal, which
+// says nothing of the chip.
+var ErrCAUnsupported = errors.New("this terminal does not support the chip authentication the chip offers")
+
 func caCipher(oid asn1.ObjectIdentifier) (KeyCipher, error) {
 	for c, o := range map[KeyCipher]asn1.ObjectIdentifier{Cipher3DES: lds.OIDCAECDH3DES, CipherAES128: lds.OIDCAECDHAES128, CipherAES192: lds.OIDCAECDHAES192, CipherAES256: lds.OIDCAECDHAES256} {
 		if oid.Equal(o) {
 			return c, nil
 		}
 	}
-	return 0, fmt.Errorf("chip authentication protocol %s is not supported (ECDH only)", oid)
+	return 0, fmt.Errorf("%w: protocol %s (ECDH only)", ErrCAUnsupported, oid)
 }
 
 // CAParams is what DG14 says about Chip Authentication.
@@ -49,7 +54,7 @@ func CAFromDG14(d *lds.DG14) (CAParams, bool, error) {
 		}
 		curve := pki.CurveByOID(spk.NamedCurve)
 		if curve == nil {
-			return p, true, fmt.Errorf("DG14: chip authentication key on an unsupported curve (%v)", spk.NamedCurve)
+			return p, true, fmt.Errorf("%w: DG14's chip authentication key is not on a supported curve (%v)", ErrCAUnsupported, spk.NamedCurve)
 		}
 		g := &ecGroup{curve: curve}
 		x, y, err := g.decode(spk.Point)

@@ -494,3 +494,76 @@ func resignWith(t *testing.T, c *lds.Document, ds *pki.Certificate, key crypto.S
 	}
 	c.Files[lds.FIDSOD] = b
 }
+
+// TestCAUnsupportedByTerminal: a genuine document whose signed DG14 names
+// a chip authentication this terminal cannot run (DH, as some passports
+// have; an EC key on a curve it does not know) is not called a clone: the
+// check is a warning that says the copy question is open, and the verdict
+// rests on the rest. A key that does not even parse is the issuer's data
+// broken: DG14 fails (forged), not the chip.
+func TestCAUnsupportedByTerminal(t *testing.T) {
+	type algID struct {
+		OID    asn1.ObjectIdentifier
+		Params asn1.RawValue
+	}
+	type spki struct {
+		Alg algID
+		Key asn1.BitString
+	}
+	der := func(v any) []byte {
+		b, err := asn1.Marshal(v)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return b
+	}
+	dhParams := der(struct{ P, G *big.Int }{new(big.Int).Lsh(big.NewInt(1), 1023), big.NewInt(2)})
+	dhKey := der(spki{algID{asn1.ObjectIdentifier{1, 2, 840, 10046, 2, 1}, asn1.RawValue{FullBytes: dhParams}},
+		asn1.BitString{Bytes: der(big.NewInt(12345)), BitLength: 8 * len(der(big.NewInt(12345)))}})
+	point := append([]byte{0x04}, make([]byte, 64)...)
+	k1Key := der(spki{algID{asn1.ObjectIdentifier{1, 2, 840, 10045, 2, 1}, asn1.RawValue{FullBytes: der(asn1.ObjectIdentifier{1, 3, 132, 0, 10})}},
+		asn1.BitString{Bytes: point, BitLength: 8 * len(point)}})
+	for _, tt := range []struct {
+		name     string
+		key      []byte
+		protocol asn1.ObjectIdentifier
+		check    string
+		want     verify.Status
+		genuine  bool
+	}{
+		{"DH chip authentication", dhKey, asn1.ObjectIdentifier{0, 4, 0, 127, 0, 7, 2, 2, 3, 1, 2}, "clone.chip_authentication", verify.Warn, true},
+		{"EC key on secp256k1", k1Key, lds.OIDCAECDHAES128, "clone.chip_authentication", verify.Warn, true},
+		{"a key that does not parse", []byte{0x30, 0x03, 0x02, 0x01, 0x00}, lds.OIDCAECDHAES128, "dg14.parse", verify.Fail, false},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			c, aa, p := buildCard(t, cardOpts{ca: true})
+			resign(t, c, p, func(dgs map[int][]byte) {
+				dg14, err := lds.ParseDG14(dgs[14])
+				if err != nil {
+					t.Fatal(err)
+				}
+				for i := range dg14.Infos {
+					switch dg14.Infos[i].Kind {
+					case lds.SecurityInfoChipAuthenticationPublicKey:
+						dg14.Infos[i].SubjectPublicKeyInfo = tt.key
+					case lds.SecurityInfoChipAuthentication:
+						dg14.Infos[i].Protocol = tt.protocol
+					}
+				}
+				if dgs[14], err = dg14.Encode(); err != nil {
+					t.Fatal(err)
+				}
+			})
+			rep := runVerify(t, cardImage(t, c, aa), verify.Input{Secret: c.Secret.CANOnly()}, trustDir(t, p, true))
+			if got := checkOf(rep, tt.check); got.Status != tt.want {
+				t.Fatalf("%s %+v, want %s (%s)", tt.check, got, tt.want, rep.Summary())
+			}
+			if rep.IsGenuine() != tt.genuine || (!tt.genuine && rep.Reason != verify.Forged) {
+				t.Fatalf("verdict %s (reason %q)", rep.Summary(), rep.Reason)
+			}
+			if tt.genuine && checkOf(rep, "clone.active_authentication").Status != verify.Pass {
+				t.Fatalf("active authentication %+v: the other clone check must still run", checkOf(rep, "clone.active_authentication"))
+			}
+		})
+	}
+}
